@@ -1,0 +1,7 @@
+"""Casefile: the evidence archive and the service around it."""
+
+from __future__ import annotations
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"

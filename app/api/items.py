@@ -1,0 +1,63 @@
+"""Items: lists, one item in full, the original's download, derived files."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from .. import items
+from ..schemas import ItemDetail, ItemList
+from .deps import ArchiveDep
+
+router = APIRouter(tags=["items"])
+
+
+@router.get("/items", response_model=ItemList)
+def list_items(
+    archive: ArchiveDep,
+    client: str | None = None,
+    kind: str | None = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ItemList:
+    """Items in date order, filtered by client, kind and date range."""
+    return items.list_items(
+        archive, client=client, kind=kind, date_from=date_from, date_to=date_to,
+        limit=limit, offset=offset,
+    )
+
+
+@router.get("/items/{item_id}", response_model=ItemDetail)
+def get_item(archive: ArchiveDep, item_id: int) -> ItemDetail:
+    """One item with its text, children, pages, date mentions and custody history."""
+    return items.get_item(archive, item_id=item_id)
+
+
+def _download(path, filename: str, media_type: str) -> FileResponse:  # type: ignore[no-untyped-def]
+    # Always an attachment and never sniffed: evidence is hostile content until proven not.
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )
+
+
+@router.get("/items/{item_id}/original", response_class=FileResponse)
+def download_original(archive: ArchiveDep, item_id: int) -> FileResponse:
+    """The original bytes, exactly as received."""
+    path, item = items.original_path(archive, item_id=item_id)
+    return _download(path, item.original_filename or f"item-{item_id}", item.content_type)
+
+
+@router.get("/items/{item_id}/searchable-pdf", response_class=FileResponse)
+def download_searchable_pdf(archive: ArchiveDep, item_id: int) -> FileResponse:
+    """The searchable PDF made from an OCR'd original (the original is unchanged)."""
+    path, _row = items.derived_path(archive, item_id=item_id, role="searchable_pdf")
+    return _download(path, f"item-{item_id}-searchable.pdf", "application/pdf")

@@ -1,0 +1,138 @@
+"""The blob store: originals kept byte-identical, addressed by SHA-256, never rewritten.
+
+Layout: ``blobs/ab/cd/abcdef...`` (two fan-out levels keep directories small). A blob is
+written to a temporary file, fsynced, made read-only, renamed into place and its
+directory fsynced, so a crash leaves either the whole blob or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["BlobStore", "StoredBlob"]
+
+_CHUNK = 1024 * 1024
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    created: bool  # False when the same bytes were already stored
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    """Content-addressed, write-once storage of original bytes under one folder."""
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
+        self.root = root
+        self.durable = durable
+        self._incoming = root / "incoming"
+        self._incoming.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the blob with this hash lives; refuses anything that is not a hash."""
+        if not _SHA256.match(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put_bytes(self, data: bytes) -> StoredBlob:
+        """Stores ``data`` (once, however often it arrives) and returns its hash."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        final = self.path_for(sha256)
+        if final.exists():
+            return StoredBlob(sha256, len(data), created=False)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            self._seal(fh)
+        self._commit(Path(tmp_name), final)
+        return StoredBlob(sha256, len(data), created=True)
+
+    def put_stream(self, stream: BinaryIO) -> StoredBlob:
+        """Stores a stream of any size in one pass, hashing while copying."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._incoming, prefix=".tmp-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    fh.write(chunk)
+                self._seal(fh)
+            sha256 = digest.hexdigest()
+            final = self.path_for(sha256)
+            if final.exists():
+                tmp.unlink()
+                return StoredBlob(sha256, size, created=False)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._commit(tmp, final)
+            if self.durable:
+                _fsync_dir(self._incoming)
+            return StoredBlob(sha256, size, created=True)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put_file(self, path: Path) -> StoredBlob:
+        with path.open("rb") as fh:
+            return self.put_stream(fh)
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored bytes, for reading."""
+        return self.path_for(sha256).open("rb")
+
+    def read(self, sha256: str) -> bytes:
+        return self.path_for(sha256).read_bytes()
+
+    def hash_of_stored(self, sha256: str) -> str:
+        """Re-hashes the stored file (what verification compares against its name)."""
+        digest = hashlib.sha256()
+        with self.open(sha256) as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def all_hashes(self) -> Iterator[str]:
+        """Every blob name in the store (temporary files excluded)."""
+        for first in sorted(self.root.iterdir()):
+            if not first.is_dir() or first == self._incoming or len(first.name) != 2:
+                continue
+            for second in sorted(first.iterdir()):
+                if second.is_dir():
+                    for blob in sorted(second.iterdir()):
+                        if not blob.name.startswith(".tmp-"):
+                            yield blob.name
+
+    def _seal(self, fh: BinaryIO) -> None:
+        fh.flush()
+        if self.durable:
+            os.fsync(fh.fileno())
+        os.fchmod(fh.fileno(), 0o444)
+
+    def _commit(self, tmp: Path, final: Path) -> None:
+        os.replace(tmp, final)
+        if self.durable:
+            _fsync_dir(final.parent)

@@ -1,0 +1,316 @@
+"""The ``casefile`` command: a thin shell over the service functions the API uses too."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import changes, items
+from .archive import Archive, open_archive
+from .config import Settings
+from .errors import CasefileError
+from .ingesting import IngestReport, ingest_paths, iter_files
+from .verify import verify_archive
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="casefile",
+    help="Casefile: a timestamped, hash-verified evidence archive.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", envvar="CASEFILE_DATA", help="Data folder (default ./casefile-data)."),
+    ] = None,
+) -> None:
+    overrides: dict[str, Any] = {"data": data} if data else {}
+    try:
+        ctx.obj = Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err.print(f"error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _archive(ctx: typer.Context) -> Iterator[Archive]:
+    """Opens the archive and turns service errors into one-line messages and exit code 1."""
+    try:
+        archive = open_archive(ctx.obj)
+    except OSError as exc:
+        err.print(f"error: cannot open the data folder: {exc}")
+        raise typer.Exit(1) from None
+    try:
+        yield archive
+    except CasefileError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        archive.close()
+
+
+def _emit_json(value: BaseModel | list[BaseModel] | dict[str, Any]) -> None:
+    if isinstance(value, BaseModel):
+        payload: Any = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        payload = [v.model_dump(mode="json") for v in value]
+    else:
+        payload = value
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def _when(value: Any) -> str:
+    return value.isoformat(timespec="minutes") if value else "(undated)"
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    me: Annotated[list[str], typer.Option("--me", help="Your own address or domain (repeatable).")],
+) -> None:
+    """Record who "we" are, so mail can be told apart as ours or theirs.
+
+    Example: casefile init --me dana@whitfield-digital.example --me whitfield-digital.example
+    """
+    with _archive(ctx) as archive:
+        result = changes.init_archive(archive, me=me)
+    out.print(f"archive ready in {ctx.obj.data}; we are: {', '.join(result['addresses'] + result['domains'])}", markup=False)
+
+
+def _progress_for(paths: list[Path]) -> tuple[Callable[[str, int], None] | None, Progress | None]:
+    if not sys.stderr.isatty():
+        return None, None
+    total = sum(1 for _ in iter_files(paths, IngestReport()))
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+    task = bar.add_task("ingesting", total=total)
+
+    def update(note: str, files_done: int) -> None:
+        bar.update(task, completed=files_done, description=note[:40])
+
+    return update, bar
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
+    client: Annotated[str | None, typer.Option("--client", help="Client slug (created on first use).")] = None,
+    password: Annotated[str | None, typer.Option("--password", help="Password for encrypted PDFs.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store files as evidence: originals kept byte-identical, text extracted.
+
+    Example: casefile ingest ~/Mail/northwind.mbox notes/ --client northwind
+    """
+    with _archive(ctx) as archive:
+        progress, bar = _progress_for(paths)
+        if bar:
+            with bar:
+                report = ingest_paths(archive, paths=paths, client=client, password=password, progress=progress)
+        else:
+            report = ingest_paths(archive, paths=paths, client=client, password=password)
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        for line in report.problems:
+            err.print(line, markup=False, highlight=False)
+        for line in report.not_stored:
+            err.print(f"NOT STORED: {line}", markup=False, highlight=False)
+        out.print(report.summary(), markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("clients")
+def clients_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List clients with their item counts and learned correspondents."""
+    with _archive(ctx) as archive:
+        result = items.list_clients(archive)
+    if as_json:
+        _emit_json(result)
+        return
+    table = Table("client", "name", "items", "correspondents")
+    for c in result:
+        table.add_row(c.slug, c.name, str(c.item_count), ", ".join(c.addresses))
+    out.print(table)
+
+
+@app.command("items")
+def items_cmd(
+    ctx: typer.Context,
+    client: Annotated[str | None, typer.Option("--client")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="email, attachment, document, note, call, event")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 100,
+    offset: Annotated[int, typer.Option("--offset")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """List items in date order.
+
+    Example: casefile items --client northwind --kind email --from 2024-05-01
+    """
+    with _archive(ctx) as archive:
+        result = items.list_items(
+            archive, client=client, kind=kind, date_from=_day(date_from), date_to=_day(date_to),
+            limit=limit, offset=offset,
+        )
+    if as_json:
+        _emit_json(result)
+        return
+    table = Table("id", "occurred", "kind", "client", "status", "title")
+    for i in result.items:
+        table.add_row(str(i.id), _when(i.occurred_at), i.kind, i.client, i.status, i.title)
+    out.print(table)
+    out.print(f"{len(result.items)} of {result.total} items", markup=False)
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"error: '{value}' is not a date (use YYYY-MM-DD)", markup=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def show(ctx: typer.Context, item_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """Show one item: its dates and their sources, participants, text and custody history.
+
+    Example: casefile show 12 --json
+    """
+    with _archive(ctx) as archive:
+        detail = items.get_item(archive, item_id=item_id)
+    if as_json:
+        _emit_json(detail)
+        return
+    lines = [
+        f"#{detail.id} {detail.kind} · {detail.client} · {detail.status}"
+        + (f" ({detail.error})" if detail.error else ""),
+        f"title:    {detail.title}",
+        f"occurred: {_when(detail.occurred_at)} [{detail.date_source}: {detail.date_detail}]",
+        f"ingested: {detail.ingested_at.isoformat(timespec='seconds')}",
+        f"file:     {detail.original_filename} ({detail.content_type}, {detail.size} bytes)",
+        f"sha256:   {detail.sha256}",
+    ]
+    lines += [f"{p.role + ':':9} {p.name} <{p.address}>" for p in detail.participants]
+    lines += [f"child:    #{c.id} {c.kind} {c.title} [{c.status}]" for c in detail.children]
+    lines += [f"mentions: {m.date} ({m.label}, p.{m.page}): {m.sentence[:100]}" for m in detail.date_mentions]
+    lines += [f"derived:  {d.role} ({d.size} bytes)" for d in detail.derived]
+    lines += [f"ledger:   #{e.seq} {e.at} {e.actor} {e.action}" for e in detail.ledger]
+    lines += ["", detail.text[:4000]]
+    out.print("\n".join(lines), markup=False, highlight=False)
+
+
+@app.command("add-event")
+def add_event(
+    ctx: typer.Context,
+    client: Annotated[str, typer.Argument(help="Client slug.")],
+    when: Annotated[str, typer.Option("--date", help="When it happened (2024-05-31 or '2024-05-31 14:30').")],
+    title: Annotated[str, typer.Option("--title")],
+    text: Annotated[str, typer.Option("--text")] = "",
+    kind: Annotated[str, typer.Option("--kind", help="call, meeting or event")] = "event",
+    as_json: JsonOpt = False,
+) -> None:
+    """Record something that happened, after the fact.
+
+    Example: casefile add-event northwind --date "2024-06-03 10:15" --kind call --title "Greg hung up"
+    """
+    with _archive(ctx) as archive:
+        item_id = changes.add_event(archive, client=client, when=when, title=title, text=text, kind=kind)
+    if as_json:
+        _emit_json({"id": item_id})
+    else:
+        out.print(f"recorded event #{item_id}", markup=False)
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(metavar="ITEM")],
+    client: Annotated[str, typer.Argument(metavar="CLIENT")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Move an item (with its attachments) to another client; recorded in the ledger.
+
+    Example: casefile assign 42 northwind
+    """
+    with _archive(ctx) as archive:
+        moved = changes.assign_item(archive, item_id=item_id, client=client)
+    if as_json:
+        _emit_json({"moved": moved, "client": client})
+    else:
+        out.print(f"moved {len(moved)} item(s) to {client}", markup=False)
+
+
+@app.command("verify-archive")
+def verify_archive_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Re-hash every original and walk the custody ledger; exit 1 on any problem.
+
+    Example: casefile verify-archive
+    """
+    with _archive(ctx) as archive:
+        report = verify_archive(archive)
+    if as_json:
+        _emit_json(report.as_dict())
+    elif report.ok:
+        out.print(
+            f"archive intact: {report.blobs_checked} originals re-hashed, {report.items_checked} items, "
+            f"{report.ledger_entries} ledger entries chained", markup=False,
+        )
+    else:
+        for problem in report.problems:
+            err.print(f"PROBLEM: {problem}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option("--host", help="Interface (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port")] = None,
+) -> None:
+    """Serve the web pages and the API (OpenAPI at /docs).
+
+    Example: casefile serve --port 8000
+    """
+    import uvicorn
+
+    from .main import create_app
+
+    settings: Settings = ctx.obj
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+def main() -> None:
+    """Entry point of the ``casefile`` console script."""
+    app()

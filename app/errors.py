@@ -1,0 +1,54 @@
+"""Domain exceptions raised by the service layer; the CLI and the API map them to output.
+
+    CasefileError
+    ├── NotFound
+    │   ├── ItemNotFound
+    │   └── ClientNotFound
+    ├── InvalidInput        a value a person typed is not acceptable (slug, date, query)
+    ├── ArchiveBusy         another writer holds the archive for too long
+    └── IntegrityProblem    verification found the archive altered or incomplete
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArchiveBusy",
+    "CasefileError",
+    "ClientNotFound",
+    "IntegrityProblem",
+    "InvalidInput",
+    "ItemNotFound",
+    "NotFound",
+]
+
+
+class CasefileError(Exception):
+    """Base of every error the service raises on purpose; ``str()`` is the user message."""
+
+
+class NotFound(CasefileError):
+    pass
+
+
+class ItemNotFound(NotFound):
+    def __init__(self, item_id: int) -> None:
+        super().__init__(f"no item with id {item_id}")
+        self.item_id = item_id
+
+
+class ClientNotFound(NotFound):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"no client '{slug}'")
+        self.slug = slug
+
+
+class InvalidInput(CasefileError):
+    pass
+
+
+class ArchiveBusy(CasefileError):
+    pass
+
+
+class IntegrityProblem(CasefileError):
+    pass

@@ -1,0 +1,275 @@
+"""Ingestion: the one place that takes files from disk (or upload) into the archive.
+
+For each file: store the original (byte-identical, hashed), read it with ingest/, and
+record the items, their participants, pages and custody entries in one unit of work.
+A file we cannot read is still stored, with a ``failed`` status and a one-line reason.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ingest import registry
+from ingest.records import Kind, Record, Status
+from ingest.source import Context, Source
+
+from .archive import Archive, UnitOfWork
+from .blobs import StoredBlob
+from .clients import UNASSIGNED, Router, ensure_client
+from .models import Item
+from .recording import record_item
+
+__all__ = ["IngestReport", "ingest_bytes", "ingest_paths", "iter_files"]
+
+log = logging.getLogger(__name__)
+
+# Messages of a mailbox are committed in batches: each message with its attachments is
+# whole within a batch, and memory stays flat however large the mailbox is.
+_BATCH = 200
+
+Progress = Callable[[str, int], None]  # (what happened, files finished)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did: counts for the summary line and one line per problem."""
+
+    files: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    problems: list[str] = field(default_factory=list)  # extraction failures (still stored)
+    not_stored: list[str] = field(default_factory=list)  # could not be stored at all
+    item_ids: list[int] = field(default_factory=list)  # the top-level items, new or existing
+
+    @property
+    def ok(self) -> bool:
+        """True when every file was stored (even if some could not be read)."""
+        return not self.not_stored
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.files} file{'s' if self.files != 1 else ''}",
+            f"{self.stored} stored",
+            f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}",
+            f"{self.failed} failed",
+        ]
+        if self.not_stored:
+            parts.append(f"{len(self.not_stored)} NOT stored")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "problems": self.problems,
+            "not_stored": self.not_stored,
+            "item_ids": self.item_ids,
+        }
+
+
+def iter_files(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
+    """Every regular file under ``paths`` (folders walked recursively, in name order)."""
+    for path in paths:
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    candidate = Path(root) / name
+                    if candidate.is_file():
+                        yield candidate
+        elif path.exists():
+            report.not_stored.append(f"{path}: not a regular file")
+        else:
+            report.not_stored.append(f"{path}: no such file or folder")
+
+
+@dataclass
+class _Run:
+    """State shared by the files of one ingest call."""
+
+    archive: Archive
+    client: str | None
+    ctx: Context
+    actor: str
+    report: IngestReport
+    progress: Progress | None = None
+
+
+def ingest_paths(
+    archive: Archive,
+    *,
+    paths: Sequence[Path],
+    client: str | None = None,
+    password: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingests files and folders; every readable file is stored whatever its content."""
+    report = IngestReport()
+    run = _Run(archive, client, _context(archive, password), actor or archive.settings.actor, report, progress)
+    _prepare_client(run)
+    for path in iter_files(paths, report):
+        try:
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            with path.open("rb") as fh:
+                blob = archive.blobs.put_stream(fh)
+        except OSError as exc:
+            report.not_stored.append(f"{path}: {exc.strerror or exc}")
+            continue
+        _ingest_stored(run, blob, path.name, mtime, origin=str(path))
+        if progress:
+            progress(path.name, report.files)
+    return report
+
+
+def ingest_bytes(
+    archive: Archive,
+    *,
+    data: bytes,
+    filename: str,
+    client: str | None = None,
+    password: str | None = None,
+    actor: str | None = None,
+) -> IngestReport:
+    """Ingests one uploaded file held in memory."""
+    report = IngestReport()
+    run = _Run(archive, client, _context(archive, password), actor or archive.settings.actor, report)
+    _prepare_client(run)
+    name = Path(filename.replace("\\", "/")).name or "upload"
+    blob = archive.blobs.put_stream(io.BytesIO(data))
+    _ingest_stored(run, blob, name, None, origin="upload")
+    return report
+
+
+def _context(archive: Archive, password: str | None) -> Context:
+    return Context(limits=archive.settings.limits(), password=password)
+
+
+def _prepare_client(run: _Run) -> None:
+    with run.archive.write(run.actor) as uow:
+        ensure_client(uow.session, run.client or UNASSIGNED)
+        if run.client:
+            ensure_client(uow.session, UNASSIGNED)
+
+
+def _existing_top_level(session: Session, sha256: str) -> Item | None:
+    return session.exec(
+        select(Item).where(Item.sha256 == sha256, Item.parent_id.is_(None))  # type: ignore[union-attr]
+    ).first()
+
+
+def _ingest_stored(
+    run: _Run, blob: StoredBlob, filename: str, mtime: datetime | None, origin: str
+) -> None:
+    report = run.report
+    report.files += 1
+    with run.archive.write(run.actor) as uow:
+        existing = _existing_top_level(uow.session, blob.sha256)
+        if existing is not None:
+            uow.ledger.append(
+                actor=uow.actor, action="received-again", item_id=existing.id,
+                details={"sha256": blob.sha256, "filename": filename, "origin": origin},
+            )
+            report.duplicates += 1
+            report.item_ids.append(existing.id)  # type: ignore[arg-type]
+            return
+    source = Source(
+        filename=filename, path=run.archive.blobs.path_for(blob.sha256), modified_at=mtime
+    )
+    record = registry.extract(source, run.ctx)
+    streamed = not isinstance(record.children, (tuple, list))
+    with run.archive.write(run.actor) as uow:
+        router = Router(uow.session)
+        top = record_item(
+            uow, record, blob=blob, client_slug=run.client, parent=None, router=router,
+            origin=origin, report=report, blobs=run.archive.blobs,
+        )
+        report.item_ids.append(top.id)  # type: ignore[arg-type]
+        if not streamed:
+            for child in record.children:
+                record_child(run, uow, router, top, child)
+    if streamed:
+        _record_stream(run, top, record.children, filename)
+
+
+def _guarded(children: Iterable[Record], failure: list[str]) -> Iterator[Record]:
+    """The members of a streamed container; a stream that breaks ends with a note in ``failure``."""
+    stream = iter(children)
+    while True:
+        try:
+            child = next(stream)
+        except StopIteration:
+            return
+        except Exception as exc:  # a damaged container: keep what was read before
+            log.debug("container stream failed", exc_info=True)
+            failure.append(str(exc) or type(exc).__name__)
+            return
+        yield child
+
+
+def _record_stream(run: _Run, top: Item, children: Iterable[Record], filename: str) -> None:
+    """Stores a streamed container's members in batches (each member whole in one batch)."""
+    failure: list[str] = []
+    members = _guarded(children, failure)
+    done = 0
+    while True:
+        with run.archive.write(run.actor) as uow:
+            router = Router(uow.session)
+            count = 0
+            for child in itertools.islice(members, _BATCH):
+                record_child(run, uow, router, top, child)
+                count += 1
+        done += count
+        if run.progress and count:
+            run.progress(f"{filename}: {done} members", run.report.files)
+        if count < _BATCH:
+            break
+    if failure:
+        error = f"stopped after {done} members: {failure[0]}"
+        with run.archive.write(run.actor) as uow:
+            item = uow.session.get(Item, top.id)
+            assert item is not None
+            item.status, item.error = Status.PARTIAL.value, error
+            uow.session.add(item)
+            uow.ledger.append(
+                actor=uow.actor, action="extraction-incomplete", item_id=top.id,
+                details={"error": error},
+            )
+        run.report.problems.append(f"{filename}: partial: {error}")
+
+
+def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: Item, child: Record) -> None:
+    """Stores one member (and, recursively, its own children) under ``parent``."""
+    blob = run.archive.blobs.put_bytes(child.data) if child.data is not None else None
+    if blob is not None and child.kind == Kind.EMAIL:
+        duplicate = uow.session.exec(
+            select(Item).where(Item.sha256 == blob.sha256, Item.kind == Kind.EMAIL.value)
+        ).first()
+        if duplicate is not None:
+            uow.ledger.append(
+                actor=uow.actor, action="received-again", item_id=duplicate.id,
+                details={"sha256": blob.sha256, "filename": child.filename, "parent": parent.id},
+            )
+            run.report.duplicates += 1
+            return
+    item = record_item(
+        uow, child, blob=blob, client_slug=run.client, parent=parent, router=router,
+        origin=None, report=run.report, blobs=run.archive.blobs,
+    )
+    for grandchild in child.children:
+        record_child(run, uow, router, item, grandchild)

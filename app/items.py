@@ -1,0 +1,165 @@
+"""Reading the archive: clients, item lists with filters, one item in full."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from .archive import Archive
+from .clients import get_client
+from .errors import InvalidInput, ItemNotFound, NotFound
+from .models import (
+    Client,
+    ClientAddress,
+    DateMentionRow,
+    DerivedFile,
+    Item,
+    LedgerEntry,
+    PageRow,
+    ParticipantRow,
+)
+from .schemas import (
+    ClientPublic,
+    DateMentionPublic,
+    DerivedPublic,
+    ItemDetail,
+    ItemList,
+    ItemPublic,
+    LedgerEntryPublic,
+    PagePublic,
+)
+
+__all__ = ["derived_path", "get_item", "list_clients", "list_items", "original_path"]
+
+KINDS = ("email", "attachment", "document", "note", "call", "event")
+
+
+def list_clients(archive: Archive) -> list[ClientPublic]:
+    """Every client with its item count and learned correspondents."""
+    with archive.read() as session:
+        counts = dict(
+            session.exec(select(Item.client_id, func.count()).group_by(Item.client_id)).all()
+        )
+        addresses: dict[int, list[str]] = defaultdict(list)
+        for row in session.exec(select(ClientAddress).order_by(ClientAddress.value)).all():
+            addresses[row.client_id].append(row.value)
+        return [
+            ClientPublic(
+                slug=c.slug, name=c.name, created_at=c.created_at_utc,
+                item_count=counts.get(c.id, 0), addresses=addresses.get(c.id or 0, []),
+            )
+            for c in session.exec(select(Client).order_by(Client.slug)).all()
+        ]
+
+
+def _publics(session: Session, items: Sequence[Item]) -> list[ItemPublic]:
+    ids = [i.id for i in items]
+    people: dict[int, list[ParticipantRow]] = defaultdict(list)
+    if ids:
+        for row in session.exec(
+            select(ParticipantRow).where(col(ParticipantRow.item_id).in_(ids)).order_by(ParticipantRow.id)
+        ).all():
+            people[row.item_id].append(row)
+    slugs = dict(session.exec(select(Client.id, Client.slug)).all())
+    return [ItemPublic.of(i, slugs[i.client_id], people[i.id or 0]) for i in items]
+
+
+def _day_start(value: date) -> datetime:
+    return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def list_items(
+    archive: Archive,
+    *,
+    client: str | None = None,
+    kind: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> ItemList:
+    """Items in date order (undated last), filtered by client, kind and date range."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"unknown kind '{kind}' (one of: {', '.join(KINDS)})")
+    if limit < 1 or limit > 10_000 or offset < 0:
+        raise InvalidInput("limit must be 1-10000 and offset at least 0")
+    with archive.read() as session:
+        query = select(Item)
+        if client:
+            query = query.where(Item.client_id == get_client(session, client).id)
+        if kind:
+            query = query.where(Item.kind == kind)
+        if date_from:
+            query = query.where(col(Item.occurred_at_utc) >= _day_start(date_from))
+        if date_to:
+            query = query.where(col(Item.occurred_at_utc) < _day_start(date_to + timedelta(days=1)))
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        rows = session.exec(
+            query.order_by(
+                col(Item.occurred_at_utc).is_(None), col(Item.occurred_at_utc), col(Item.id)
+            ).offset(offset).limit(limit)
+        ).all()
+        return ItemList(total=total, items=_publics(session, rows))
+
+
+def get_item(archive: Archive, *, item_id: int) -> ItemDetail:
+    """One item with its text, children, pages, date mentions and ledger history."""
+    with archive.read() as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            raise ItemNotFound(item_id)
+        public = _publics(session, [item])[0]
+        children = session.exec(
+            select(Item).where(Item.parent_id == item_id).order_by(col(Item.id))
+        ).all()
+        pages = session.exec(
+            select(PageRow).where(PageRow.item_id == item_id).order_by(col(PageRow.number))
+        ).all()
+        mentions = session.exec(
+            select(DateMentionRow).where(DateMentionRow.item_id == item_id).order_by(col(DateMentionRow.id))
+        ).all()
+        derived = session.exec(select(DerivedFile).where(DerivedFile.item_id == item_id)).all()
+        ledger = session.exec(
+            select(LedgerEntry).where(LedgerEntry.item_id == item_id).order_by(col(LedgerEntry.seq))
+        ).all()
+        return ItemDetail(
+            **public.model_dump(),
+            text=item.text,
+            facts=json.loads(item.facts_json),
+            other_dates=json.loads(item.other_dates_json),
+            children=_publics(session, children),
+            pages=[PagePublic.of(p) for p in pages],
+            date_mentions=[DateMentionPublic.of(m) for m in mentions],
+            derived=[DerivedPublic.of(d) for d in derived],
+            ledger=[LedgerEntryPublic.of(e) for e in ledger],
+        )
+
+
+def original_path(archive: Archive, *, item_id: int) -> tuple[Path, Item]:
+    """Where an item's original bytes are stored, for download."""
+    with archive.read() as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            raise ItemNotFound(item_id)
+        if item.sha256 is None:
+            raise NotFound(f"item {item_id} has no original file of its own (it cites its parent)")
+        return archive.blobs.path_for(item.sha256), item
+
+
+def derived_path(archive: Archive, *, item_id: int, role: str) -> tuple[Path, DerivedFile]:
+    """Where a derived file (e.g. the searchable PDF) of an item is stored."""
+    with archive.read() as session:
+        if session.get(Item, item_id) is None:
+            raise ItemNotFound(item_id)
+        row = session.exec(
+            select(DerivedFile).where(DerivedFile.item_id == item_id, DerivedFile.role == role)
+        ).first()
+        if row is None:
+            raise NotFound(f"item {item_id} has no {role.replace('_', ' ')}")
+        return archive.blobs.path_for(row.sha256), row

@@ -1,0 +1,162 @@
+"""The archive's tables (SQLModel). Kept together so relationships never import-cycle.
+
+Times: ``*_utc`` columns hold aware UTC instants (SQLModel stores them as UTC and reads
+them back aware); an item's original offset is kept beside its instant so it can be
+shown as the sender wrote it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "Client",
+    "ClientAddress",
+    "DateMentionRow",
+    "DerivedFile",
+    "Item",
+    "LedgerEntry",
+    "Meta",
+    "PageRow",
+    "ParticipantRow",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class Meta(SQLModel, table=True):
+    """Archive-wide facts: schema version, the owner's own addresses."""
+
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Client(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True, unique=True)
+    name: str
+    created_at_utc: datetime = Field(default_factory=utc_now)
+
+
+class ClientAddress(SQLModel, table=True):
+    """A correspondent address or domain learned for a client; routes future mail."""
+
+    __table_args__ = (UniqueConstraint("value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    value: str  # "northwind.example" or "bob@gmail.com"
+    kind: str  # domain | address
+    learned_at_utc: datetime = Field(default_factory=utc_now)
+
+
+class Item(SQLModel, table=True):
+    """One piece of evidence: a file, a message inside a file, a call-log row, an event."""
+
+    __table_args__ = (Index("ix_item_client_occurred", "client_id", "occurred_at_utc"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    kind: str = Field(index=True)
+    title: str
+    occurred_at_utc: datetime | None = Field(default=None, index=True)
+    occurred_offset_min: int | None = None
+    date_source: str = "none"
+    date_detail: str = ""
+    date_precision: str | None = None
+    ingested_at_utc: datetime = Field(default_factory=utc_now)
+    sha256: str | None = Field(default=None, index=True)
+    size: int | None = None
+    original_filename: str | None = None
+    content_type: str = "application/octet-stream"
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    message_id: str | None = Field(default=None, index=True)
+    in_reply_to: str | None = None
+    email_references: str = ""  # space-separated Message-IDs
+    status: str = "ok"
+    error: str | None = None
+    source_row: int | None = None
+    page_count: int | None = None
+    facts_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    other_dates_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        """The instant with the offset it was originally written in."""
+        if self.occurred_at_utc is None:
+            return None
+        offset = timezone(timedelta(minutes=self.occurred_offset_min or 0))
+        return self.occurred_at_utc.astimezone(offset)
+
+
+class ParticipantRow(SQLModel, table=True):
+    __tablename__ = "participant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    role: str  # from | to | cc | bcc | contact | attendee
+    address: str = Field(default="", index=True)
+    name: str = ""
+
+
+class PageRow(SQLModel, table=True):
+    __tablename__ = "page"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    number: int
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    method: str = "text_layer"
+    confidence: float | None = None
+    engine: str | None = None
+    error: str | None = None
+
+
+class DateMentionRow(SQLModel, table=True):
+    __tablename__ = "date_mention"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    mentioned_date: date
+    raw: str
+    sentence: str = Field(sa_column=Column(Text, nullable=False))
+    label: str = "date"
+    page: int | None = None
+
+
+class DerivedFile(SQLModel, table=True):
+    """A file produced from an original (e.g. a searchable PDF); the original stays as is."""
+
+    __tablename__ = "derived_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    role: str
+    content_type: str
+    sha256: str = Field(index=True)
+    size: int
+    created_at_utc: datetime = Field(default_factory=utc_now)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One custody event; ``hash`` chains it to every entry before it."""
+
+    __tablename__ = "ledger"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: str  # ISO 8601 UTC with microseconds, exactly as hashed
+    actor: str
+    action: str = Field(index=True)
+    item_id: int | None = Field(default=None, index=True)
+    details: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, as hashed
+    prev_hash: str
+    hash: str

@@ -1,0 +1,82 @@
+"""Verifying the archive: every blob re-hashed, items and blobs matched, the ledger walked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+
+from .archive import Archive
+from .ledger import walk_chain
+from .models import DerivedFile, Item, LedgerEntry
+
+__all__ = ["VerifyReport", "verify_archive"]
+
+
+@dataclass
+class VerifyReport:
+    blobs_checked: int = 0
+    items_checked: int = 0
+    ledger_entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "blobs_checked": self.blobs_checked,
+            "items_checked": self.items_checked,
+            "ledger_entries": self.ledger_entries,
+            "problems": self.problems,
+        }
+
+
+def _referenced_hashes(archive: Archive) -> Iterator[tuple[str, str]]:
+    with archive.read() as session:
+        for item_id, sha256 in session.exec(
+            select(Item.id, Item.sha256).where(col(Item.sha256).is_not(None))
+        ).all():
+            yield sha256, f"item {item_id}"  # type: ignore[misc]
+        for item_id, sha256 in session.exec(select(DerivedFile.item_id, DerivedFile.sha256)).all():
+            yield sha256, f"derived file of item {item_id}"
+
+
+def verify_archive(archive: Archive) -> VerifyReport:
+    """Checks everything; the report lists each problem found (first one first)."""
+    report = VerifyReport()
+    referenced: dict[str, str] = {}
+    for sha256, owner in _referenced_hashes(archive):
+        referenced.setdefault(sha256, owner)
+    stored = set()
+    for sha256 in archive.blobs.all_hashes():
+        stored.add(sha256)
+        report.blobs_checked += 1
+        actual = archive.blobs.hash_of_stored(sha256)
+        if actual != sha256:
+            report.problems.append(f"blob {sha256} was altered: its content now hashes to {actual}")
+        if sha256 not in referenced:
+            report.problems.append(f"blob {sha256} belongs to no item")
+    for sha256, owner in sorted(referenced.items(), key=lambda kv: kv[1]):
+        if sha256 not in stored:
+            report.problems.append(f"{owner} has no stored original (blob {sha256} is missing)")
+    with archive.read() as session:
+        report.problems.extend(walk_chain(session))
+        report.ledger_entries = session.exec(select(LedgerEntry.seq).order_by(col(LedgerEntry.seq).desc())).first() or 0
+        ingested = set(
+            session.exec(
+                select(LedgerEntry.item_id).where(col(LedgerEntry.action).in_(["ingest", "add-event"]))
+            ).all()
+        )
+        existing = session.exec(select(Item.id).order_by(col(Item.id))).all()
+        for item_id in existing:
+            report.items_checked += 1
+            if item_id not in ingested:
+                report.problems.append(f"item {item_id} has no custody entry for its arrival")
+        known = set(existing)
+        for orphan in sorted(i for i in ingested if i is not None and i not in known):
+            report.problems.append(f"custody entry names item {orphan}, which is no longer in the archive")
+    return report

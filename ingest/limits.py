@@ -1,0 +1,36 @@
+"""Parser limits: the numbers that keep hostile input from hanging or exhausting us.
+
+The app builds one ``Limits`` from its settings and hands it to every extractor, so
+ingest/ never reads configuration itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Limits"]
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one extraction; hitting one raises ``LimitReached``."""
+
+    max_file_bytes: int = 512 * MiB  # bigger files are stored but not extracted
+    max_message_bytes: int = 64 * MiB  # one email (inside an mbox too)
+    max_mime_parts: int = 500
+    max_mime_depth: int = 12
+    max_header_bytes: int = 256 * 1024
+    max_text_chars: int = 20_000_000  # extracted text kept per item
+    max_csv_rows: int = 100_000
+    max_pdf_pages: int = 2_000
+    max_image_pixels: int = 80_000_000
+    max_zip_members: int = 5_000
+    max_zip_expansion_bytes: int = 1024 * MiB
+    max_zip_ratio: int = 200  # uncompressed/compressed per member
+    max_nesting: int = 5  # containers inside containers (zip in zip, msg in msg)
+    ocr_seconds_per_page: float = 120.0
+    ocr_languages: str = "eng"
+    ocr_workers: int = 0  # 0 = one per core
+    default_timezone: str = "UTC"  # for dates written without an offset

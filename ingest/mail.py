@@ -1,0 +1,338 @@
+"""Email: single RFC 822 messages (.eml) and Unix mailboxes (.mbox), streamed.
+
+Parsing is the stdlib ``email`` package with ``policy.default``; we add what evidence
+needs on top: every date says where it came from, bodies survive lying charsets, every
+attachment becomes a child record with its own bytes, and hostile structure hits a limit
+instead of a hang.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses
+from typing import BinaryIO
+
+from .dates import parse_email_date
+from .errors import Corrupt, LimitReached
+from .records import DatedValue, Kind, Participant, Record, Status
+from .registry import extract as extract_any
+from .registry import failed_record, register
+from .sniff import looks_like_mbox_separator, utf16_codec
+from .source import Context, Source
+from .text import clean_text, decode_bytes, html_to_text
+
+__all__ = ["iter_mbox", "parse_message"]
+
+_PARSER = BytesParser(policy=policy.default)
+_ADDRESS_ROLES = (("from", "from"), ("sender", "from"), ("to", "to"), ("cc", "cc"), ("bcc", "bcc"))
+_ATTACHED_MESSAGE_TYPES = ("message/rfc822", "message/global")
+_MSGID = re.compile(r"<[^<>\s]+>")
+_HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header's decoded text; malformed headers degrade to their raw value, never raise."""
+    try:
+        value = msg.get(name)
+    except Exception:  # policy.default raises on some malformed headers
+        raw = msg.get_all(name, failobj=[]) if hasattr(msg, "get_all") else []
+        value = raw[0] if raw else None
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _participants(msg: Message) -> tuple[Participant, ...]:
+    people: list[Participant] = []
+    seen: set[tuple[str, str, str]] = set()
+    for header, role in _ADDRESS_ROLES:
+        if role == "from" and header == "sender" and any(p.role == "from" for p in people):
+            continue
+        values = []
+        try:
+            values = [str(v) for v in msg.get_all(header, failobj=[])]
+        except Exception:
+            values = [_header(msg, header)]
+        for name, address in getaddresses(values):
+            address = address.strip().lower()
+            name = " ".join(name.split()).strip("'\" ")
+            if not address and not name:
+                continue
+            if address and "@" not in address:
+                # "andy at example.com" (list archives obfuscate) or a bare display name
+                if " at " in address:
+                    address = address.replace(" at ", "@")
+                else:
+                    name, address = name or address, ""
+            key = (role, address, name)
+            if key not in seen:
+                seen.add(key)
+                people.append(Participant(role=role, address=address, name=name))
+    return tuple(people)
+
+
+def _message_ids(value: str) -> tuple[str, ...]:
+    return tuple(_MSGID.findall(value)) or ((value.strip(),) if value.strip() else ())
+
+
+def _received_date(msg: Message) -> DatedValue | None:
+    # The top Received header is the last hop: when the message reached its mailbox.
+    try:
+        received = msg.get_all("received", failobj=[])
+    except Exception:
+        return None
+    for value in received:
+        text = str(value)
+        if ";" in text:
+            found = parse_email_date(text.rsplit(";", 1)[1], detail="Received header")
+            if found:
+                return found
+    return None
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    return decode_bytes(payload, part.get_content_charset())
+
+
+def _raw_text(part: Message) -> str:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return "\n".join(str(p) for p in payload)
+    if isinstance(payload, str):
+        decoded = part.get_payload(decode=True)
+        if isinstance(decoded, bytes):
+            return decode_bytes(decoded, part.get_content_charset())
+        return payload
+    return ""
+
+
+def _part_filename(part: Message, index: int) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        return name.replace("\\", "/").rsplit("/", 1)[-1].strip() or f"attachment-{index}"
+    subtype = part.get_content_subtype() or "bin"
+    if part.get_content_type() == "message/rfc822":
+        return f"attached-message-{index}.eml"
+    return f"attachment-{index}.{subtype[:10]}"
+
+
+class _Walk:
+    """One pass over a message's MIME tree: the body text and the attachment parts."""
+
+    def __init__(self, limits_parts: int, limits_depth: int) -> None:
+        self.max_parts = limits_parts
+        self.max_depth = limits_depth
+        self.parts = 0
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[Message] = []
+
+    def visit(self, part: Message, depth: int) -> None:
+        self.parts += 1
+        if self.parts > self.max_parts:
+            raise LimitReached(f"more than {self.max_parts} MIME parts")
+        if depth > self.max_depth:
+            raise LimitReached(f"MIME parts nested more than {self.max_depth} deep")
+        ctype = part.get_content_type()
+        if ctype in _ATTACHED_MESSAGE_TYPES:
+            self.attachments.append(part)
+            return
+        if ctype.startswith("message/") or ctype == "text/rfc822-headers":
+            # delivery reports and header dumps: machine text worth keeping in the body
+            self.plain.append(_raw_text(part))
+            return
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                for child in payload:
+                    self.visit(child, depth + 1)
+            return
+        if part.get_content_maintype() == "multipart":
+            # a multipart whose boundary is missing: its raw text is the best body we have
+            self.plain.append(_raw_text(part))
+            return
+        disposition = (part.get_content_disposition() or "").lower()
+        is_body_text = ctype in ("text/plain", "text/html") and disposition != "attachment"
+        if is_body_text and not (disposition == "inline" and part.get_filename()):
+            (self.plain if ctype == "text/plain" else self.html).append(_part_text(part))
+        else:
+            self.attachments.append(part)
+
+
+def _attachment_bytes(part: Message) -> bytes:
+    if part.get_content_type() in _ATTACHED_MESSAGE_TYPES:
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner:
+            inner = inner[0]
+        if isinstance(inner, Message):
+            return inner.as_bytes(policy=policy.default.clone(linesep="\r\n"))
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _check_header_size(data: bytes, limit: int) -> None:
+    match = _HEADER_END.search(data, 0, limit + 4)
+    if match is None and len(data) > limit:
+        raise LimitReached(f"header block larger than {limit:,} bytes")
+
+
+def parse_message(data: bytes, filename: str, ctx: Context) -> Record:
+    """The record of one RFC 822 message with its attachments as child records."""
+    if len(data) > ctx.limits.max_message_bytes:
+        raise LimitReached(
+            f"message of {len(data):,} bytes is over max_message_bytes ({ctx.limits.max_message_bytes:,})"
+        )
+    codec = utf16_codec(data[:512])
+    if codec:
+        # a message saved as UTF-16 text: MIME is defined over bytes, so re-encode
+        data = data.decode(codec, errors="replace").encode("utf-8")
+    _check_header_size(data, ctx.limits.max_header_bytes)
+    msg = _PARSER.parsebytes(data)
+    if not msg.keys():
+        raise Corrupt("no email headers found")
+    walk = _Walk(ctx.limits.max_mime_parts, ctx.limits.max_mime_depth)
+    walk.visit(msg, 0)
+    text = "\n\n".join(t for t in walk.plain if t.strip())
+    if not text.strip() and walk.html:
+        text = "\n\n".join(html_to_text(h) for h in walk.html)
+    occurred = parse_email_date(_header(msg, "date")) or _received_date(msg)
+    children = tuple(_attachments(walk.attachments, ctx))
+    subject = _header(msg, "subject")
+    facts: dict[str, object] = {}
+    if msg.defects:
+        facts["defects"] = sorted({type(d).__name__ for d in msg.defects})
+    if not _header(msg, "date"):
+        facts["date_header"] = "missing"
+    elif occurred is None or occurred.detail != "Date header":
+        facts["date_header"] = f"unreadable: {_header(msg, 'date')[:80]}"
+    if walk.html and not walk.plain:
+        facts["body"] = "converted from HTML"
+    return Record(
+        kind=Kind.EMAIL,
+        title=subject or "(no subject)",
+        content_type="message/rfc822",
+        text=clean_text(text)[: ctx.limits.max_text_chars],
+        filename=filename,
+        occurred=occurred,
+        participants=_participants(msg),
+        message_id=(_message_ids(_header(msg, "message-id")) or (None,))[0],
+        in_reply_to=(_message_ids(_header(msg, "in-reply-to")) or (None,))[0],
+        references=_message_ids(_header(msg, "references")),
+        facts=facts,
+        children=children,
+    )
+
+
+def _attachments(parts: list[Message], ctx: Context) -> Iterator[Record]:
+    if not parts:
+        return
+    inner = ctx.deeper()
+    for index, part in enumerate(parts, start=1):
+        name = _part_filename(part, index)
+        payload = _attachment_bytes(part)
+        if part.get_content_type() in _ATTACHED_MESSAGE_TYPES:
+            try:
+                child = parse_message(payload, name, inner)
+            except (Corrupt, LimitReached) as exc:
+                child = failed_record(Source.from_bytes(payload, name), "message/rfc822", exc, Kind.EMAIL)
+        else:
+            child = extract_any(Source.from_bytes(payload, name), inner, kind=Kind.ATTACHMENT)
+        yield replace(child, data=payload, filename=name)
+
+
+class EmailExtractor:
+    """RFC 822 / MIME messages (.eml)."""
+
+    name = "email"
+    content_types = frozenset({"message/rfc822"})
+    extensions = frozenset({"eml"})
+
+    def extract(self, source: Source, ctx: Context) -> Record:
+        return parse_message(source.read(ctx.limits.max_message_bytes), source.filename, ctx)
+
+
+def iter_mbox(stream: BinaryIO, max_message_bytes: int) -> Iterator[tuple[int, int, bytes | None]]:
+    """Yields ``(index, byte_offset, message_bytes)`` one message at a time.
+
+    Memory stays bounded by one message: a message over ``max_message_bytes`` is yielded
+    as ``None`` (its bytes remain in the stored mailbox) and skipped.
+    """
+    index = 0
+    offset = 0
+    start = 0
+    chunks: list[bytes] = []
+    size = 0
+    too_big = False
+    started = False
+    for line in stream:
+        if looks_like_mbox_separator(line) or (not started and line.startswith(b"From ")):
+            if started:
+                yield index, start, None if too_big else _finish(chunks)
+                index += 1
+            started = True
+            start, chunks, size, too_big = offset, [], 0, False
+        elif started:
+            if not too_big:
+                size += len(line)
+                if size > max_message_bytes:
+                    too_big, chunks = True, []
+                else:
+                    chunks.append(line[1:] if line.startswith(b">From ") else line)
+        offset += len(line)
+    if started:
+        yield index, start, None if too_big else _finish(chunks)
+
+
+def _finish(chunks: list[bytes]) -> bytes:
+    # the blank line before the next "From " belongs to the mailbox format, not the message
+    if chunks and chunks[-1].strip(b"\r\n") == b"":
+        chunks = chunks[:-1]
+    return b"".join(chunks)
+
+
+class MboxExtractor:
+    """Unix mailboxes: the mailbox is one record, each message a streamed child."""
+
+    name = "mbox"
+    content_types = frozenset({"application/mbox"})
+    extensions = frozenset({"mbox", "mbx"})
+
+    def extract(self, source: Source, ctx: Context) -> Record:
+        name = source.filename.rsplit("/", 1)[-1]
+        return Record(
+            kind=Kind.DOCUMENT,
+            title=f"Mailbox {name}",
+            content_type="application/mbox",
+            filename=source.filename,
+            children=self._messages(source, ctx),
+        )
+
+    def _messages(self, source: Source, ctx: Context) -> Iterator[Record]:
+        inner = ctx.deeper()
+        with source.open() as stream:
+            for index, offset, data in iter_mbox(stream, ctx.limits.max_message_bytes):
+                name = f"{source.filename.rsplit('/', 1)[-1]}#{index + 1}"
+                facts = {"mbox_index": index + 1, "mbox_offset": offset}
+                if data is None:
+                    error = LimitReached(
+                        f"message {index + 1} is over max_message_bytes "
+                        f"({ctx.limits.max_message_bytes:,}); kept inside the mailbox"
+                    )
+                    record = failed_record(Source.from_bytes(b"", name), "message/rfc822", error, Kind.EMAIL)
+                    yield replace(record, facts=facts)
+                    continue
+                record = extract_any(Source.from_bytes(data, name), inner, kind=Kind.EMAIL)
+                yield replace(record, data=data, filename=name, facts={**record.facts, **facts})
+
+
+register(EmailExtractor())
+register(MboxExtractor())

@@ -1,0 +1,136 @@
+"""Content sniffing: what a file *is*, judged by its bytes first and its name second."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["looks_like_mbox_separator", "sniff", "utf16_codec"]
+
+# A real mbox "From " separator names a sender and ends in a ctime-like date; a body line
+# such as "From time to time" does not, so it must not split a message.
+_FROM_LINE = re.compile(
+    rb"^From \S+.*\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b.*\b\d{1,2}:\d{2}(?::\d{2})?\b.*\b\d{4}\b"
+)
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:[ \t]?")
+_MAIL_HEADERS = {
+    b"from", b"to", b"date", b"subject", b"received", b"message-id", b"return-path",
+    b"mime-version", b"delivered-to", b"x-mailer", b"reply-to", b"cc", b"content-type",
+    b"x-original-to", b"dkim-signature", b"thread-topic", b"sender", b"arc-seal",
+}
+
+_EXTENSION_TEXT_TYPES = {
+    "md": "text/markdown",
+    "markdown": "text/markdown",
+    "csv": "text/csv",
+    "html": "text/html",
+    "htm": "text/html",
+    "eml": "message/rfc822",
+}
+
+
+def looks_like_mbox_separator(line: bytes) -> bool:
+    """True when ``line`` is an mbox "From " separator rather than body text."""
+    return line.startswith(b"From ") and bool(_FROM_LINE.match(line.rstrip(b"\r\n")))
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """The UTF-16 codec ``head`` is written in (with or without a BOM), if it is."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[:512]
+    if len(sample) >= 16:
+        # ASCII text in UTF-16 has a NUL in every other byte and none in the rest
+        odd, even = sample[1::2], sample[0::2]
+        if odd.count(0) > len(odd) * 0.9 and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) > len(even) * 0.9 and odd.count(0) == 0:
+            return "utf-16-be"
+    return None
+
+
+def _decode_head(head: bytes) -> bytes:
+    """Headers written as UTF-16 are re-read as ASCII-compatible bytes."""
+    codec = utf16_codec(head)
+    if codec:
+        return head.decode(codec, errors="ignore").encode("utf-8", errors="ignore")
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
+def _looks_like_headers(head: bytes) -> bool:
+    lines = re.split(rb"\r\n|\r|\n", head)
+    seen_mail_header = 0
+    checked = 0
+    for line in lines[:40]:
+        if not line.strip():
+            break
+        if line[:1] in (b" ", b"\t"):
+            continue  # folded continuation of the previous header
+        match = _HEADER_LINE.match(line)
+        if not match:
+            return False
+        checked += 1
+        name = line.split(b":", 1)[0].strip().lower()
+        if name in _MAIL_HEADERS:
+            seen_mail_header += 1
+    return checked >= 2 and seen_mail_header >= 2
+
+
+def _is_text(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.startswith(b"\xef\xbb\xbf") or utf16_codec(head):
+        return True
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls <= len(head) // 100
+
+
+def _zip_kind(head: bytes) -> str:
+    if b"word/" in head:
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return "application/zip"
+
+
+def sniff(head: bytes, filename: str = "") -> str:
+    """The content type of a file whose first bytes are ``head`` (8 KiB is plenty)."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not head:
+        return "application/x-empty"
+    if b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(head)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        # OLE2 compound file: an Outlook item has __substg1.0_ streams, a Word 97 file does not
+        if ext == "msg" or "__substg1.0_".encode("utf-16-le") in head or b"__substg1.0_" in head:
+            return "application/vnd.ms-outlook"
+        return "application/x-ole-storage"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypmsf1"):
+        return "image/heic"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if not _is_text(head):
+        return "application/octet-stream"
+    text = _decode_head(head)
+    first_line = text.split(b"\n", 1)[0]
+    if ext == "mbox" and first_line.startswith(b"From "):
+        return "application/mbox"
+    if looks_like_mbox_separator(first_line):
+        # a single saved message often keeps its mbox "From " line; the parser skips it
+        return "message/rfc822" if ext == "eml" else "application/mbox"
+    stripped = text.lstrip()
+    if _looks_like_headers(stripped):
+        return "message/rfc822"
+    lowered = stripped[:200].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")):
+        return "text/html"
+    return _EXTENSION_TEXT_TYPES.get(ext, "text/plain")
