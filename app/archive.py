@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from .blobs import BlobStore
 from .config import Settings
-from .db import make_engine
+from .db import WRITE_OPTION, make_engine
 from .errors import ArchiveBusy
 from .ledger import Ledger
 
@@ -21,12 +22,29 @@ __all__ = ["Archive", "UnitOfWork", "open_archive"]
 
 @dataclass
 class UnitOfWork:
-    """One transaction: a session, the ledger bound to it, and who is acting."""
+    """One transaction: a session, the ledger bound to it, and who is acting.
+
+    ``add_rows`` buffers plain rows (participants, pages...) that are written in bulk
+    just before the commit: one statement per table instead of one per row.
+    """
 
     session: Session
     ledger: Ledger
     actor: str
-    after_commit: list = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add_rows(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._rows.setdefault(model, []).extend(rows)
+
+    def flush(self) -> None:
+        """Writes everything buffered so far (rows, then ledger entries)."""
+        for model, rows in self._rows.items():
+            self.session.connection().execute(insert(model.__table__), rows)
+        self._rows.clear()
+        self.ledger.flush()
+        self.session.flush()
 
 
 @dataclass
@@ -36,6 +54,7 @@ class Archive:
     settings: Settings
     engine: Engine
     blobs: BlobStore
+    search: Any = None  # the search backend, opened on first use by app.search
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -50,10 +69,12 @@ class Archive:
         This is the one place that commits: service functions only add and flush, so an
         email and its attachments land together or not at all.
         """
-        with Session(self.engine, expire_on_commit=False) as session:
+        writer = self.engine.execution_options(**{WRITE_OPTION: True})
+        with Session(writer, expire_on_commit=False) as session:
             uow = UnitOfWork(session, Ledger(session), actor or self.settings.actor)
             try:
                 yield uow
+                uow.flush()
                 session.commit()
             except OperationalError as exc:
                 session.rollback()
@@ -69,6 +90,9 @@ class Archive:
             callback()
 
     def close(self) -> None:
+        if self.search is not None:
+            self.search.close()
+            self.search = None
         self.engine.dispose()
 
 

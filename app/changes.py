@@ -7,6 +7,7 @@ new item whose only source is the person who recorded it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from sqlmodel import select
 
 from ingest.dates import as_aware, parse_datetime_text

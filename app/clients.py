@@ -140,6 +140,15 @@ class Router:
         self.known: dict[str, int] = {
             row.value: row.client_id for row in session.exec(select(ClientAddress)).all()
         }
+        self._client_ids: dict[str, int] = {}
+
+    def client_id(self, slug: str) -> int:
+        """The id of the client ``slug`` (created on first use), cached for this run."""
+        if slug not in self._client_ids:
+            client, _ = ensure_client(self.session, slug)
+            assert client.id is not None
+            self._client_ids[slug] = client.id
+        return self._client_ids[slug]
 
     def _key(self, address: str) -> tuple[str, str] | None:
         address = address.lower().strip()

@@ -11,9 +11,10 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from .models import Meta
 
-__all__ = ["SCHEMA_VERSION", "make_engine", "schema_version"]
+__all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
 SCHEMA_VERSION = 1
+WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
 
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
@@ -32,9 +33,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    # Take the write lock when a transaction starts, not at its first write: the ledger
-    # reads its head and appends to it, and that must not interleave with another writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writing transaction takes the write lock when it starts, not at its first write:
+    # the ledger reads its head and appends to it, and that must not interleave with
+    # another writer. Reading transactions stay deferred so they never block anyone.
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:

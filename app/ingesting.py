@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ingest import registry
@@ -27,7 +28,8 @@ from .archive import Archive, UnitOfWork
 from .blobs import StoredBlob
 from .clients import UNASSIGNED, Router, ensure_client
 from .models import Item
-from .recording import record_item
+from .recording import StoredItem, record_item
+from .search import try_sync_index
 
 __all__ = ["IngestReport", "ingest_bytes", "ingest_paths", "iter_files"]
 
@@ -108,6 +110,7 @@ class _Run:
     actor: str
     report: IngestReport
     progress: Progress | None = None
+    emails_seen: dict[str, int] = field(default_factory=dict)  # sha256 -> item id, this run
 
 
 def ingest_paths(
@@ -134,6 +137,7 @@ def ingest_paths(
         _ingest_stored(run, blob, path.name, mtime, origin=str(path))
         if progress:
             progress(path.name, report.files)
+    _index(archive, report)
     return report
 
 
@@ -153,7 +157,15 @@ def ingest_bytes(
     name = Path(filename.replace("\\", "/")).name or "upload"
     blob = archive.blobs.put_stream(io.BytesIO(data))
     _ingest_stored(run, blob, name, None, origin="upload")
+    _index(archive, report)
     return report
+
+
+def _index(archive: Archive, report: IngestReport) -> None:
+    # Once per ingest call, after every commit: one index writer for the whole batch.
+    busy = try_sync_index(archive)
+    if busy:
+        report.problems.append(f"search index: {busy}")
 
 
 def _context(archive: Archive, password: str | None) -> Context:
@@ -199,7 +211,7 @@ def _ingest_stored(
             uow, record, blob=blob, client_slug=run.client, parent=None, router=router,
             origin=origin, report=report, blobs=run.archive.blobs,
         )
-        report.item_ids.append(top.id)  # type: ignore[arg-type]
+        report.item_ids.append(top.id)
         if not streamed:
             for child in record.children:
                 record_child(run, uow, router, top, child)
@@ -222,13 +234,13 @@ def _guarded(children: Iterable[Record], failure: list[str]) -> Iterator[Record]
         yield child
 
 
-def _record_stream(run: _Run, top: Item, children: Iterable[Record], filename: str) -> None:
+def _record_stream(run: _Run, top: StoredItem, children: Iterable[Record], filename: str) -> None:
     """Stores a streamed container's members in batches (each member whole in one batch)."""
     failure: list[str] = []
     members = _guarded(children, failure)
     done = 0
     while True:
-        with run.archive.write(run.actor) as uow:
+        with run.archive.write(run.actor) as uow, run.archive.blobs.batch():
             router = Router(uow.session)
             count = 0
             for child in itertools.islice(members, _BATCH):
@@ -253,16 +265,14 @@ def _record_stream(run: _Run, top: Item, children: Iterable[Record], filename: s
         run.report.problems.append(f"{filename}: partial: {error}")
 
 
-def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: Item, child: Record) -> None:
+def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: StoredItem, child: Record) -> None:
     """Stores one member (and, recursively, its own children) under ``parent``."""
     blob = run.archive.blobs.put_bytes(child.data) if child.data is not None else None
     if blob is not None and child.kind == Kind.EMAIL:
-        duplicate = uow.session.exec(
-            select(Item).where(Item.sha256 == blob.sha256, Item.kind == Kind.EMAIL.value)
-        ).first()
+        duplicate = run.emails_seen.get(blob.sha256) or _stored_email(uow.session, blob.sha256)
         if duplicate is not None:
             uow.ledger.append(
-                actor=uow.actor, action="received-again", item_id=duplicate.id,
+                actor=uow.actor, action="received-again", item_id=duplicate,
                 details={"sha256": blob.sha256, "filename": child.filename, "parent": parent.id},
             )
             run.report.duplicates += 1
@@ -271,5 +281,15 @@ def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: Item, child
         uow, child, blob=blob, client_slug=run.client, parent=parent, router=router,
         origin=None, report=run.report, blobs=run.archive.blobs,
     )
+    if blob is not None and child.kind == Kind.EMAIL:
+        run.emails_seen[blob.sha256] = item.id
     for grandchild in child.children:
         record_child(run, uow, router, item, grandchild)
+
+
+_STORED_EMAIL = text("SELECT id FROM item WHERE sha256 = :sha256 AND kind = 'email' LIMIT 1")
+
+
+def _stored_email(session: Session, sha256: str) -> int | None:
+    # a plain statement, not an ORM query: this runs once per mailbox message
+    return session.connection().execute(_STORED_EMAIL, {"sha256": sha256}).scalar()

@@ -34,6 +34,7 @@ from .schemas import (
     LedgerEntryPublic,
     PagePublic,
 )
+from .tags import annotations
 
 __all__ = ["derived_path", "get_item", "list_clients", "list_items", "original_path"]
 
@@ -128,6 +129,7 @@ def get_item(archive: Archive, *, item_id: int) -> ItemDetail:
         ledger = session.exec(
             select(LedgerEntry).where(LedgerEntry.item_id == item_id).order_by(col(LedgerEntry.seq))
         ).all()
+        flags = annotations(session, item_id)
         return ItemDetail(
             **public.model_dump(),
             text=item.text,
@@ -138,6 +140,8 @@ def get_item(archive: Archive, *, item_id: int) -> ItemDetail:
             date_mentions=[DateMentionPublic.of(m) for m in mentions],
             derived=[DerivedPublic.of(d) for d in derived],
             ledger=[LedgerEntryPublic.of(e) for e in ledger],
+            tags=flags.tags,
+            notes=flags.notes,
         )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from .models import LedgerEntry
@@ -20,6 +21,7 @@ from .models import LedgerEntry
 __all__ = ["GENESIS", "Ledger", "canonical_json", "entry_hash", "walk_chain"]
 
 GENESIS = "0" * 64
+_INSERT_ENTRY = insert(LedgerEntry.__table__)  # type: ignore[arg-type]
 
 
 def canonical_json(value: Any) -> str:
@@ -44,11 +46,16 @@ def entry_hash(
 
 
 class Ledger:
-    """Appends entries within one unit of work (which holds the write lock)."""
+    """Appends entries within one unit of work (which holds the write lock).
+
+    Entries are buffered and written in one statement by ``flush()``, which the unit of
+    work calls before it commits.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._head: tuple[int, str] | None = None
+        self._pending: list[dict[str, Any]] = []
 
     def _load_head(self) -> tuple[int, str]:
         if self._head is None:
@@ -60,28 +67,28 @@ class Ledger:
 
     def append(
         self, *, actor: str, action: str, item_id: int | None, details: dict[str, Any]
-    ) -> LedgerEntry:
-        """Adds one entry after the current head and returns it."""
+    ) -> str:
+        """Adds one entry after the current head; returns its hash."""
         seq, prev_hash = self._load_head()
         seq += 1
         at = datetime.now(UTC).isoformat(timespec="microseconds")
         details_json = canonical_json(details)
-        entry = LedgerEntry(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            item_id=item_id,
-            details=details_json,
-            prev_hash=prev_hash,
-            hash=entry_hash(
-                seq=seq, at=at, actor=actor, action=action, item=item_id,
-                details=details_json, prev_hash=prev_hash,
-            ),
+        digest = entry_hash(
+            seq=seq, at=at, actor=actor, action=action, item=item_id,
+            details=details_json, prev_hash=prev_hash,
         )
-        self.session.add(entry)
-        self._head = (seq, entry.hash)
-        return entry
+        self._pending.append(
+            {"seq": seq, "at": at, "actor": actor, "action": action, "item_id": item_id,
+             "details": details_json, "prev_hash": prev_hash, "hash": digest}
+        )
+        self._head = (seq, digest)
+        return digest
+
+    def flush(self) -> None:
+        """Writes the buffered entries."""
+        if self._pending:
+            self.session.connection().execute(_INSERT_ENTRY, self._pending)
+            self._pending = []
 
 
 def walk_chain(session: Session, batch: int = 5000) -> Iterator[str]:

@@ -11,6 +11,7 @@ from .api.errors import install_error_handlers
 from .api.router import api_router
 from .archive import open_archive
 from .config import Settings
+from .search import try_sync_index
 from .web.pages import router as pages_router
 
 __all__ = ["create_app"]
@@ -23,6 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.archive = open_archive(settings)
+        # heal the index: anything committed but not yet indexed (say, after a crash)
+        try_sync_index(app.state.archive)
         try:
             yield
         finally:

@@ -18,6 +18,8 @@ __all__ = [
     "DateMentionRow",
     "DerivedFile",
     "Item",
+    "ItemNote",
+    "ItemTag",
     "LedgerEntry",
     "Meta",
     "PageRow",
@@ -160,3 +162,26 @@ class LedgerEntry(SQLModel, table=True):
     details: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, as hashed
     prev_hash: str
     hash: str
+
+
+class ItemTag(SQLModel, table=True):
+    """A label a person put on an item (``key``, ``scope-change``, ``payment``...)."""
+
+    __tablename__ = "item_tag"
+    __table_args__ = (UniqueConstraint("item_id", "tag"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    tag: str = Field(index=True)
+
+
+class ItemNote(SQLModel, table=True):
+    """A remark a person added to an item; the original is never touched."""
+
+    __tablename__ = "item_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at_utc: datetime = Field(default_factory=utc_now)
+    actor: str

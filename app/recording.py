@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert
 
 from ingest.records import DatedValue, Kind, Record, Status
 
 from .archive import UnitOfWork
 from .blobs import BlobStore, StoredBlob
-from .clients import UNASSIGNED, Router, ensure_client
-from .models import DateMentionRow, DerivedFile, Item, PageRow, ParticipantRow
+from .clients import UNASSIGNED, Router
+from .models import DateMentionRow, DerivedFile, Item, PageRow, ParticipantRow, utc_now
 
 if TYPE_CHECKING:
     from .ingesting import IngestReport
 
-__all__ = ["dated_fields", "record_item"]
+__all__ = ["StoredItem", "dated_fields", "record_item"]
 
 
 def dated_fields(value: DatedValue | None) -> dict[str, object]:
@@ -38,29 +41,70 @@ def dated_fields(value: DatedValue | None) -> dict[str, object]:
     }
 
 
+_INSERT_ITEM = insert(Item.__table__)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """What callers need of an item just written: its id, client and kind."""
+
+    id: int
+    client_id: int
+    kind: str
+
+
 def _client_id(
-    uow: UnitOfWork, record: Record, client_slug: str | None, parent: Item | None, router: Router
+    uow: UnitOfWork, record: Record, client_slug: str | None, parent: StoredItem | None, router: Router
 ) -> int:
     if client_slug:
-        client, _ = ensure_client(uow.session, client_slug)
-        assert client.id is not None
+        client_id = router.client_id(client_slug)
         if record.kind == Kind.EMAIL:
-            learned = router.learn(client.id, (p.address for p in record.participants))
+            learned = router.learn(client_id, (p.address for p in record.participants))
             if learned:
                 uow.ledger.append(
                     actor=uow.actor, action="client-learned", item_id=None,
                     details={"client": client_slug, "addresses": learned},
                 )
-        return client.id
+        return client_id
     if record.kind == Kind.EMAIL:
         routed = router.route(p.address for p in record.participants)
         if routed is not None:
             return routed
     if parent is not None and record.kind != Kind.EMAIL:
         return parent.client_id
-    unassigned, _ = ensure_client(uow.session, UNASSIGNED)
-    assert unassigned.id is not None
-    return unassigned.id
+    return router.client_id(UNASSIGNED)
+
+
+def _item_values(record: Record, blob: StoredBlob | None, client_id: int, parent: StoredItem | None) -> dict[str, Any]:
+    page_count = record.facts.get("page_count") if record.facts else None
+    return {
+        "client_id": client_id,
+        "parent_id": parent.id if parent else None,
+        "kind": record.kind.value,
+        "title": (record.title or record.filename or "(untitled)")[:500],
+        "ingested_at_utc": utc_now(),
+        "sha256": blob.sha256 if blob else None,
+        "size": blob.size if blob else None,
+        "original_filename": record.filename,
+        "content_type": record.content_type,
+        "text": record.text,
+        "message_id": record.message_id,
+        "in_reply_to": record.in_reply_to,
+        "email_references": " ".join(record.references),
+        "status": record.status.value,
+        "error": record.error,
+        "source_row": record.source_row,
+        "page_count": int(page_count) if isinstance(page_count, int) else (len(record.pages) or None),
+        "facts_json": json.dumps(dict(record.facts), default=str, ensure_ascii=False),
+        "other_dates_json": json.dumps(
+            [
+                {"at": d.at.isoformat(), "source": d.source.value, "detail": d.detail,
+                 "precision": d.precision}
+                for d in record.other_dates
+            ]
+        ),
+        **dated_fields(record.occurred),
+    }
 
 
 def record_item(
@@ -69,81 +113,50 @@ def record_item(
     *,
     blob: StoredBlob | None,
     client_slug: str | None,
-    parent: Item | None,
+    parent: StoredItem | None,
     router: Router,
     origin: str | None,
     report: IngestReport,
     blobs: BlobStore,
-) -> Item:
-    """Adds the item for ``record`` (not its children) with its custody entry; flushed."""
-    session = uow.session
-    page_count = record.facts.get("page_count") if record.facts else None
-    item = Item(
-        client_id=_client_id(uow, record, client_slug, parent, router),
-        parent_id=parent.id if parent else None,
-        kind=record.kind.value,
-        title=(record.title or record.filename or "(untitled)")[:500],
-        sha256=blob.sha256 if blob else None,
-        size=blob.size if blob else None,
-        original_filename=record.filename,
-        content_type=record.content_type,
-        text=record.text,
-        message_id=record.message_id,
-        in_reply_to=record.in_reply_to,
-        email_references=" ".join(record.references),
-        status=record.status.value,
-        error=record.error,
-        source_row=record.source_row,
-        page_count=int(page_count) if isinstance(page_count, int) else (len(record.pages) or None),
-        facts_json=json.dumps(dict(record.facts), default=str, ensure_ascii=False),
-        other_dates_json=json.dumps(
-            [
-                {"at": d.at.isoformat(), "source": d.source.value, "detail": d.detail,
-                 "precision": d.precision}
-                for d in record.other_dates
-            ]
-        ),
-        **dated_fields(record.occurred),
-    )
-    session.add(item)
-    session.flush()
-    assert item.id is not None
-    for person in record.participants:
-        session.add(
-            ParticipantRow(item_id=item.id, role=person.role, address=person.address, name=person.name)
-        )
-    for page in record.pages:
-        session.add(
-            PageRow(
-                item_id=item.id, number=page.number, text=page.text, method=page.method,
-                confidence=page.confidence, engine=page.engine, error=page.error,
-            )
-        )
-    for mention in record.date_mentions:
-        session.add(
-            DateMentionRow(
-                item_id=item.id, mentioned_date=mention.value, raw=mention.raw,
-                sentence=mention.sentence, label=mention.label, page=mention.page,
-            )
-        )
+) -> StoredItem:
+    """Writes the item for ``record`` (not its children) with its custody entry."""
+    values = _item_values(record, blob, _client_id(uow, record, client_slug, parent, router), parent)
+    # A prepared Core insert, not the ORM: this runs for every mailbox message and
+    # attachment, and a statement built once is compiled once.
+    item_id = uow.session.connection().execute(_INSERT_ITEM, values).inserted_primary_key[0]
+    uow.add_rows(ParticipantRow, [
+        {"item_id": item_id, "role": p.role, "address": p.address, "name": p.name}
+        for p in record.participants
+    ])
+    uow.add_rows(PageRow, [
+        {"item_id": item_id, "number": page.number, "text": page.text, "method": page.method,
+         "confidence": page.confidence, "engine": page.engine, "error": page.error}
+        for page in record.pages
+    ])
+    uow.add_rows(DateMentionRow, [
+        {"item_id": item_id, "mentioned_date": m.value, "raw": m.raw, "sentence": m.sentence,
+         "label": m.label, "page": m.page}
+        for m in record.date_mentions
+    ])
+    derived_rows = []
     for derived in record.derived:
         stored = blobs.put_bytes(derived.data)
-        session.add(
-            DerivedFile(
-                item_id=item.id, role=derived.role, content_type=derived.content_type,
-                sha256=stored.sha256, size=stored.size,
-            )
+        derived_rows.append(
+            {"item_id": item_id, "role": derived.role, "content_type": derived.content_type,
+             "sha256": stored.sha256, "size": stored.size, "created_at_utc": utc_now()}
         )
+    uow.add_rows(DerivedFile, derived_rows)
+    occurred = record.occurred
     details: dict[str, object] = {
-        "kind": item.kind,
-        "sha256": item.sha256,
-        "size": item.size,
-        "filename": item.original_filename,
-        "client_id": item.client_id,
-        "parent": item.parent_id,
-        "status": item.status,
-        "occurred_at": item.occurred_at.isoformat() if item.occurred_at else None,
-        "date_source": item.date_source,
+        "kind": values["kind"],
+        "sha256": values["sha256"],
+        "size": values["size"],
+        "filename": values["original_filename"],
+        "client_id": values["client_id"],
+        "parent": values["parent_id"],
+        "status": values["status"],
+        "occurred_at": occurred.at.isoformat() if occurred else None,
+        "date_source": values["date_source"],
     }
     if origin:
         details["origin"] = origin
@@ -151,10 +164,10 @@ def record_item(
         details["row"] = record.source_row
     if record.derived:
         details["derived"] = [d.role for d in record.derived]
-    uow.ledger.append(actor=uow.actor, action="ingest", item_id=item.id, details=details)
+    uow.ledger.append(actor=uow.actor, action="ingest", item_id=item_id, details=details)
     report.stored += 1
     if record.status != Status.OK:
         if record.status == Status.FAILED:
             report.failed += 1
-        report.problems.append(f"{record.filename or item.title}: {record.status.value}: {record.error}")
-    return item
+        report.problems.append(f"{record.filename or values['title']}: {record.status.value}: {record.error}")
+    return StoredItem(id=item_id, client_id=values["client_id"], kind=values["kind"])

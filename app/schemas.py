@@ -8,16 +8,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import DateMentionRow, DerivedFile, Item, LedgerEntry, PageRow, ParticipantRow
+from .models import DateMentionRow, DerivedFile, Item, ItemNote, LedgerEntry, PageRow, ParticipantRow
 
 __all__ = [
     "ClientPublic",
     "DateMentionPublic",
     "DerivedPublic",
+    "ItemAnnotations",
     "ItemDetail",
     "ItemList",
     "ItemPublic",
     "LedgerEntryPublic",
+    "NotePublic",
     "PagePublic",
     "ParticipantPublic",
 ]
@@ -148,6 +150,28 @@ class DerivedPublic(BaseModel):
         return cls(role=row.role, content_type=row.content_type, sha256=row.sha256, size=row.size)
 
 
+class NotePublic(BaseModel):
+    """A remark a person added to an item."""
+
+    id: int
+    text: str
+    created_at: datetime
+    actor: str
+
+    @classmethod
+    def of(cls, row: ItemNote) -> NotePublic:
+        assert row.id is not None
+        return cls(id=row.id, text=row.text, created_at=row.created_at_utc, actor=row.actor)
+
+
+class ItemAnnotations(BaseModel):
+    """An item's tags and notes, as a person added them."""
+
+    item_id: int
+    tags: list[str]
+    notes: list[NotePublic]
+
+
 class ItemDetail(ItemPublic):
     """One item in full: text, children, pages, date mentions and custody history."""
 
@@ -159,6 +183,8 @@ class ItemDetail(ItemPublic):
     date_mentions: list[DateMentionPublic]
     derived: list[DerivedPublic]
     ledger: list[LedgerEntryPublic]
+    tags: list[str] = []
+    notes: list[NotePublic] = []
 
 
 class ItemList(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time, timezone
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,7 +76,7 @@ def zone(name: str) -> timezone | ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def as_aware(value: datetime, default_zone: str) -> datetime:
@@ -91,6 +91,11 @@ def parse_datetime_text(text: str, default_zone: str) -> tuple[datetime, str] | 
     text = text.strip()
     if not text or len(text) > 80:
         return None
+    try:
+        iso = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return as_aware(iso, default_zone), "day" if len(text) <= 10 else "minute"
+    except ValueError:
+        pass
     try:
         parsed = dateutil_parser.parse(text, dayfirst=_day_first(text), default=_NO_TIME)
     except (ValueError, OverflowError, TypeError):
@@ -107,7 +112,7 @@ _NO_TIME = datetime(2000, 1, 1, 0, 0, 0)
 def _day_first(text: str) -> bool:
     # 03/04/2024 is read day-first (the form most of the world writes), unless impossible
     match = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}\b", text)
-    return not (match and int(match.group(2)) > 12)
+    return match is not None and int(match.group(2)) <= 12
 
 
 def parse_email_date(value: str | None, detail: str = "Date header") -> DatedValue | None:
@@ -128,7 +133,7 @@ def parse_email_date(value: str | None, detail: str = "Date header") -> DatedVal
             return None
     if parsed.tzinfo is None:
         # RFC 5322 "-0000" means "zone unknown": the instant is still UTC
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return DatedValue(parsed, DateSource.EMAIL_HEADER, detail, "second")
 
 

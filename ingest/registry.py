@@ -153,12 +153,12 @@ def _load_builtin() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
     import importlib
 
     for module in _BUILTIN_MODULES:
         importlib.import_module(f"{__package__}.{module}")
+    _loaded = True  # only once every module imported: a broken one keeps failing loudly
 
 
 # Format families, each a module that registers its extractors when imported.
-_BUILTIN_MODULES = ("mail", "outlook", "notes", "calls")
+_BUILTIN_MODULES = ("mail", "outlook", "notes", "calls", "pdf", "images", "archives")

@@ -18,6 +18,7 @@ _MAIL_HEADERS = {
     b"x-original-to", b"dkim-signature", b"thread-topic", b"sender", b"arc-seal",
 }
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
 _EXTENSION_TEXT_TYPES = {
     "md": "text/markdown",
     "markdown": "text/markdown",
@@ -82,7 +83,7 @@ def _is_text(head: bytes) -> bool:
         return True
     if b"\x00" in head:
         return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head.translate(None, _NOT_CONTROL))  # C-speed count of control bytes
     return controls <= len(head) // 100
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import clients, health, items
+from . import bundles, clients, health, items, search, tags, timeline
 
 __all__ = ["api_router"]
 
@@ -12,3 +12,7 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(clients.router, prefix="/api")
 api_router.include_router(items.router, prefix="/api")
+api_router.include_router(search.router, prefix="/api")
+api_router.include_router(timeline.router, prefix="/api")
+api_router.include_router(tags.router, prefix="/api")
+api_router.include_router(bundles.router, prefix="/api")

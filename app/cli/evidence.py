@@ -1,89 +1,22 @@
-"""The ``casefile`` command: a thin shell over the service functions the API uses too."""
+"""Evidence commands: init, ingest, clients, items, show, add-event, assign, verify, serve."""
 
 from __future__ import annotations
 
-import json
+import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import BaseModel, ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import changes, items
-from .archive import Archive, open_archive
-from .config import Settings
-from .errors import CasefileError
-from .ingesting import IngestReport, ingest_paths, iter_files
-from .verify import verify_archive
-
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="casefile",
-    help="Casefile: a timestamped, hash-verified evidence archive.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-@app.callback()
-def _root(
-    ctx: typer.Context,
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", envvar="CASEFILE_DATA", help="Data folder (default ./casefile-data)."),
-    ] = None,
-) -> None:
-    overrides: dict[str, Any] = {"data": data} if data else {}
-    try:
-        ctx.obj = Settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        err.print(f"error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _archive(ctx: typer.Context) -> Iterator[Archive]:
-    """Opens the archive and turns service errors into one-line messages and exit code 1."""
-    try:
-        archive = open_archive(ctx.obj)
-    except OSError as exc:
-        err.print(f"error: cannot open the data folder: {exc}")
-        raise typer.Exit(1) from None
-    try:
-        yield archive
-    except CasefileError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    finally:
-        archive.close()
-
-
-def _emit_json(value: BaseModel | list[BaseModel] | dict[str, Any]) -> None:
-    if isinstance(value, BaseModel):
-        payload: Any = value.model_dump(mode="json")
-    elif isinstance(value, list):
-        payload = [v.model_dump(mode="json") for v in value]
-    else:
-        payload = value
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-
-
-def _when(value: Any) -> str:
-    return value.isoformat(timespec="minutes") if value else "(undated)"
+from .. import changes, items
+from ..config import Settings
+from ..ingesting import IngestReport, ingest_paths, iter_files
+from ..verify import verify_archive
+from .common import JsonOpt, app, archive_for, emit_json, err, out, parse_day, when
 
 
 @app.command()
@@ -95,9 +28,10 @@ def init(
 
     Example: casefile init --me dana@whitfield-digital.example --me whitfield-digital.example
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         result = changes.init_archive(archive, me=me)
-    out.print(f"archive ready in {ctx.obj.data}; we are: {', '.join(result['addresses'] + result['domains'])}", markup=False)
+    ours = ", ".join(result["addresses"] + result["domains"])
+    out.print(f"archive ready in {ctx.obj.data}; we are: {ours}", markup=False)
 
 
 def _progress_for(paths: list[Path]) -> tuple[Callable[[str, int], None] | None, Progress | None]:
@@ -128,7 +62,7 @@ def ingest(
 
     Example: casefile ingest ~/Mail/northwind.mbox notes/ --client northwind
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         progress, bar = _progress_for(paths)
         if bar:
             with bar:
@@ -136,7 +70,7 @@ def ingest(
         else:
             report = ingest_paths(archive, paths=paths, client=client, password=password)
     if as_json:
-        _emit_json(report.as_dict())
+        emit_json(report.as_dict())
     else:
         for line in report.problems:
             err.print(line, markup=False, highlight=False)
@@ -150,10 +84,10 @@ def ingest(
 @app.command("clients")
 def clients_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List clients with their item counts and learned correspondents."""
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         result = items.list_clients(archive)
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     table = Table("client", "name", "items", "correspondents")
     for c in result:
@@ -176,29 +110,19 @@ def items_cmd(
 
     Example: casefile items --client northwind --kind email --from 2024-05-01
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         result = items.list_items(
-            archive, client=client, kind=kind, date_from=_day(date_from), date_to=_day(date_to),
+            archive, client=client, kind=kind, date_from=parse_day(date_from), date_to=parse_day(date_to),
             limit=limit, offset=offset,
         )
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     table = Table("id", "occurred", "kind", "client", "status", "title")
     for i in result.items:
-        table.add_row(str(i.id), _when(i.occurred_at), i.kind, i.client, i.status, i.title)
+        table.add_row(str(i.id), when(i.occurred_at), i.kind, i.client, i.status, i.title)
     out.print(table)
     out.print(f"{len(result.items)} of {result.total} items", markup=False)
-
-
-def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        err.print(f"error: '{value}' is not a date (use YYYY-MM-DD)", markup=False)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -207,16 +131,16 @@ def show(ctx: typer.Context, item_id: Annotated[int, typer.Argument(metavar="ID"
 
     Example: casefile show 12 --json
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         detail = items.get_item(archive, item_id=item_id)
     if as_json:
-        _emit_json(detail)
+        emit_json(detail)
         return
     lines = [
         f"#{detail.id} {detail.kind} · {detail.client} · {detail.status}"
         + (f" ({detail.error})" if detail.error else ""),
         f"title:    {detail.title}",
-        f"occurred: {_when(detail.occurred_at)} [{detail.date_source}: {detail.date_detail}]",
+        f"occurred: {when(detail.occurred_at)} [{detail.date_source}: {detail.date_detail}]",
         f"ingested: {detail.ingested_at.isoformat(timespec='seconds')}",
         f"file:     {detail.original_filename} ({detail.content_type}, {detail.size} bytes)",
         f"sha256:   {detail.sha256}",
@@ -244,10 +168,10 @@ def add_event(
 
     Example: casefile add-event northwind --date "2024-06-03 10:15" --kind call --title "Greg hung up"
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         item_id = changes.add_event(archive, client=client, when=when, title=title, text=text, kind=kind)
     if as_json:
-        _emit_json({"id": item_id})
+        emit_json({"id": item_id})
     else:
         out.print(f"recorded event #{item_id}", markup=False)
 
@@ -263,10 +187,10 @@ def assign(
 
     Example: casefile assign 42 northwind
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         moved = changes.assign_item(archive, item_id=item_id, client=client)
     if as_json:
-        _emit_json({"moved": moved, "client": client})
+        emit_json({"moved": moved, "client": client})
     else:
         out.print(f"moved {len(moved)} item(s) to {client}", markup=False)
 
@@ -277,10 +201,10 @@ def verify_archive_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     Example: casefile verify-archive
     """
-    with _archive(ctx) as archive:
+    with archive_for(ctx) as archive:
         report = verify_archive(archive)
     if as_json:
-        _emit_json(report.as_dict())
+        emit_json(report.as_dict())
     elif report.ok:
         out.print(
             f"archive intact: {report.blobs_checked} originals re-hashed, {report.items_checked} items, "
@@ -311,6 +235,26 @@ def serve(
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
-def main() -> None:
-    """Entry point of the ``casefile`` console script."""
-    app()
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(metavar="ID")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the file.")],
+    searchable_pdf: Annotated[
+        bool, typer.Option("--searchable-pdf", help="The OCR'd searchable PDF instead of the original.")
+    ] = False,
+) -> None:
+    """Write an item's original (or its searchable PDF) to a file.
+
+    Example: casefile fetch 7 --searchable-pdf --out contract-searchable.pdf
+    """
+    with archive_for(ctx) as archive:
+        if searchable_pdf:
+            source, _row = items.derived_path(archive, item_id=item_id, role="searchable_pdf")
+        else:
+            source, _item = items.original_path(archive, item_id=item_id)
+    if out_path.exists() and out_path.is_dir():
+        err.print(f"error: {out_path} is a folder; give a file name", markup=False)
+        raise typer.Exit(2)
+    shutil.copyfile(source, out_path)
+    out.print(f"wrote {out_path} ({out_path.stat().st_size} bytes)", markup=False)

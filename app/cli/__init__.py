@@ -1,0 +1,23 @@
+"""The ``casefile`` command: a thin shell over the service functions the API uses too.
+
+Each module adds its commands to the one Typer app in ``common``.
+"""
+
+from __future__ import annotations
+
+from . import bundle  # noqa: F401
+from . import evidence  # noqa: F401  (registers its commands)
+from . import search  # noqa: F401
+from . import timeline  # noqa: F401
+from .common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``casefile`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

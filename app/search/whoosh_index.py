@@ -1,0 +1,395 @@
+"""The embedded full-text index: Whoosh, on disk in the data folder.
+
+One Whoosh document per item, or per page for multi-page documents (so a hit can cite
+its page); hits are collapsed to the best page of each item. Two body fields: stemmed
+(``deliver`` finds "delivered") and exact (phrases and precise words), both accent-folded
+so ``Zoe`` finds "Zoë".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.idsets import BitSet
+from whoosh.index import LockError
+from whoosh.qparser import QueryParser
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.support.charset import accent_map
+
+from ..errors import ArchiveBusy, InvalidInput
+from .backend import Hit, IndexDoc, SearchRequest, SearchResult
+
+__all__ = ["WhooshIndex"]
+
+_FOLD = CharsetFilter(accent_map)
+_STEMMED = StemmingAnalyzer() | _FOLD
+_EXACT = RegexTokenizer() | LowercaseFilter() | StopFilter(minsize=1, stoplist=frozenset()) | _FOLD
+# addresses and file names split on any punctuation: from:greg finds greg.thornton@...
+_PARTS = RegexTokenizer(r"[^\W_]+") | LowercaseFilter() | _FOLD
+
+_DEFAULT_FIELD = "content"
+_FIELD_ALIASES = {
+    "from": "sender", "to": "recipient", "cc": "recipient", "date": "occurred", "tag": "tags",
+    "body": "content", "title": "content", "subject": "content",
+}
+_MAX_PREFIX_TERMS = 64  # a prefix query ORs at most this many of its most frequent words
+_PREFIX_SCAN = 2_000  # ... chosen among at most this many candidate words
+_DATE_CACHE = 32
+_FACET_SIZE = 20
+
+
+def _schema() -> Schema:
+    return Schema(
+        doc_id=ID(unique=True, stored=True),
+        item_key=ID(),  # str(item_id): deletes every page of an item at once
+        item_id=NUMERIC(stored=True, sortable=True),
+        page=NUMERIC(stored=True),
+        client=ID(stored=True),
+        kind=ID(stored=True, sortable=True),
+        # what a bare word searches: title, body, people and file name in one stemmed
+        # field, so a word is one posting list rather than a union over six fields
+        content=TEXT(analyzer=_STEMMED, phrase=False),
+        exact=TEXT(analyzer=_EXACT, phrase=True),
+        sender=TEXT(analyzer=_PARTS),
+        recipient=TEXT(analyzer=_PARTS),
+        correspondents=KEYWORD(commas=True, lowercase=True),
+        people=ID(sortable=True),  # the same addresses as one column value: cheap facet counts
+        filename=TEXT(analyzer=_PARTS),
+        tags=KEYWORD(commas=True, lowercase=True),
+        occurred=DATETIME(stored=False),
+        thread=ID(),
+    )
+
+
+def _fields(doc: IndexDoc) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "doc_id": doc.doc_id,
+        "item_key": str(doc.item_id),
+        "item_id": doc.item_id,
+        "client": doc.client,
+        "kind": doc.kind,
+        "content": f"{doc.title}\n{doc.body}\n{doc.senders}\n{doc.recipients}\n{doc.filename}",
+        "exact": f"{doc.title}\n{doc.body}",
+        "sender": doc.senders,
+        "recipient": doc.recipients,
+        "filename": doc.filename,
+        "thread": doc.thread_id,
+    }
+    if doc.page is not None:
+        fields["page"] = doc.page
+    fields["people"] = ",".join(doc.correspondents)
+    if doc.correspondents:
+        fields["correspondents"] = ",".join(doc.correspondents)
+    if doc.tags:
+        fields["tags"] = ",".join(doc.tags)
+    if doc.occurred_at is not None:
+        # Whoosh compares naive datetimes: index the UTC instant
+        fields["occurred"] = doc.occurred_at.astimezone(UTC).replace(tzinfo=None)
+    return fields
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+class WhooshIndex:
+    """A Whoosh index in ``folder``: one writer at a time, searchers reused between queries."""
+
+    def __init__(self, folder: Path, *, writer_timeout: float = 30.0, writer_memory_mb: int = 256) -> None:
+        self.folder = folder
+        self.writer_timeout = writer_timeout
+        self.writer_memory_mb = writer_memory_mb
+        self.rebuild_processes = max(1, os.cpu_count() or 1)
+        self._lock = threading.Lock()
+        self._ix = self._open_or_create()
+        self._searcher = None
+        self._date_cache: OrderedDict[tuple[object, ...], BitSet] = OrderedDict()
+
+    def _open_or_create(self):  # type: ignore[no-untyped-def]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if whoosh_index.exists_in(str(self.folder)):
+            return whoosh_index.open_dir(str(self.folder))
+        return whoosh_index.create_in(str(self.folder), _schema())
+
+    # --- writing -------------------------------------------------------------------
+    def _writer(self, ix, procs: int = 1):  # type: ignore[no-untyped-def]
+        try:
+            if procs > 1:
+                # a bulk rebuild: documents are analysed by worker processes, one segment
+                # each, instead of one core doing all the tokenising and posting
+                return ix.writer(timeout=self.writer_timeout, delay=0.1, procs=procs, multisegment=True,
+                                 limitmb=max(64, self.writer_memory_mb // procs))
+            return ix.writer(timeout=self.writer_timeout, delay=0.1, limitmb=self.writer_memory_mb)
+        except LockError as exc:
+            raise ArchiveBusy(
+                "the search index is being written by another process; the evidence is stored "
+                "and will be indexed by the next ingest, search or `casefile reindex`"
+            ) from exc
+
+    def index(self, docs: Iterable[IndexDoc], remove_items: Sequence[int] = ()) -> int:
+        """Adds docs (after dropping every doc of ``remove_items``) in one commit."""
+        count = 0
+        writer = self._writer(self._ix)
+        try:
+            for item_id in remove_items:
+                writer.delete_by_term("item_key", str(item_id))
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    def rebuild(self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None) -> int:
+        """Builds a fresh index beside the live one and swaps it in when complete."""
+        fresh = self.folder.with_name(self.folder.name + ".rebuild")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(fresh), _schema())
+        writer = self._writer(ix, procs=self.rebuild_processes)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                count += 1
+                if progress and count % 500 == 0:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        writer.commit()
+        ix.close()
+        with self._lock:
+            self.close()
+            old = self.folder.with_name(self.folder.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            self.folder.rename(old)
+            fresh.rename(self.folder)
+            shutil.rmtree(old, ignore_errors=True)
+            self._ix = whoosh_index.open_dir(str(self.folder))
+        if progress:
+            progress(count)
+        return count
+
+    # --- reading -------------------------------------------------------------------
+    def _current_searcher(self):  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self._searcher is not None and not self._searcher.up_to_date():
+                # Not Searcher.refresh(): it reuses segment readers by segment id and so
+                # misses deletions made to an existing segment (a re-indexed item).
+                self._searcher.close()
+                self._searcher = None
+                self._date_cache.clear()
+            if self._searcher is None:
+                self._searcher = self._ix.searcher()
+            return self._searcher
+
+    def _date_filter(self, searcher, start: datetime | None, end: datetime | None) -> BitSet:  # type: ignore[no-untyped-def]
+        # Date ranges recur (a dispute has a period): their doc sets are cached per searcher.
+        key = (start, end)
+        cached = self._date_cache.get(key)
+        if cached is None:
+            size = searcher.doc_count_all()
+            if start is not None and end is not None and end <= start:
+                cached = BitSet(size=size)
+            else:
+                rng = Q.DateRange("occurred", start, end, endexcl=True)
+                cached = BitSet(rng.docs(searcher), size=size)
+            self._date_cache[key] = cached
+            while len(self._date_cache) > _DATE_CACHE:
+                self._date_cache.popitem(last=False)
+        else:
+            self._date_cache.move_to_end(key)
+        return cached
+
+    def _cap_expansions(self, query: Q.Query, reader) -> Q.Query:  # type: ignore[no-untyped-def]
+        """Prefix and wildcard terms become an OR of at most _MAX_PREFIX_TERMS real words."""
+        if isinstance(query, (Q.Prefix, Q.Wildcard)):
+            field = query.fieldname
+            if isinstance(query, Q.Prefix):
+                candidates = reader.expand_prefix(field, query.text)
+            else:
+                candidates = (t for t in query._btexts(reader))  # noqa: SLF001
+            scanned: list[tuple[int, bytes | str]] = []
+            for i, term in enumerate(candidates):
+                if i >= _PREFIX_SCAN:
+                    break
+                scanned.append((reader.doc_frequency(field, term), term))
+            scanned.sort(key=lambda pair: -pair[0])
+            words = [t.decode("utf-8") if isinstance(t, bytes) else t for _, t in scanned[:_MAX_PREFIX_TERMS]]
+            if not words:
+                return Q.NullQuery
+            return Q.Or([Q.Term(field, w) for w in words], boost=query.boost)
+        if query.is_leaf():
+            return query
+        return query.apply(lambda child: self._cap_expansions(child, reader))
+
+    def _parse(self, text: str, searcher) -> Q.Query:  # type: ignore[no-untyped-def]
+        parser = QueryParser(_DEFAULT_FIELD, self._ix.schema)  # words AND together
+        parser.add_plugin(DateParserPlugin(free=False))
+        for alias, field in _FIELD_ALIASES.items():
+            text = _rename_field(text, alias, field)
+        text = _phrases_exact(text)
+        try:
+            parsed = parser.parse(text)
+        except Exception as exc:  # Whoosh raises assorted errors on odd syntax
+            raise InvalidInput(f"could not understand the query: {exc}") from exc
+        if parsed is Q.NullQuery:
+            raise InvalidInput("the query has no searchable words")
+        return self._cap_expansions(parsed, searcher.reader())
+
+    def search(self, request: SearchRequest, texts_of: Callable[[list[Hit]], dict[str, str]]) -> SearchResult:
+        """Ranked hits (best page per item), snippets and facet counts."""
+        searcher = self._current_searcher()
+        user_query = self._parse(request.query, searcher)
+        scope: list[Q.Query] = [user_query]
+        # Scoping lives inside the query itself: another client's documents never match.
+        if request.client:
+            scope.append(Q.Term("client", request.client))
+        if request.kind:
+            scope.append(Q.Term("kind", request.kind))
+        final = Q.And(scope) if len(scope) > 1 else user_query
+        date_filter = None
+        if request.date_from or request.date_to:
+            start = _naive_utc(request.date_from) if request.date_from else None
+            end = _naive_utc(request.date_to) if request.date_to else None
+            date_filter = self._date_filter(searcher, start, end)
+        total, facets = self._count(searcher, final, date_filter)
+        wanted = request.page * request.page_size
+        ranked = self._ranked_items(searcher, final, date_filter, wanted, total)
+        page_hits = ranked[wanted - request.page_size : wanted]
+        bases = [
+            Hit(item_id=h["item_id"], page=h.get("page"), score=round(h.score, 4), snippet_source=h["doc_id"])
+            for h in page_hits
+        ]
+        texts = texts_of(bases)
+        words = _query_words(user_query)
+        hits: list[Hit] = []
+        for hit, base in zip(page_hits, bases, strict=True):
+            text = _window(texts.get(base.snippet_source, ""), words)
+            snippet = hit.highlights("content", text=text, top=2) or hit.highlights("exact", text=text, top=2)
+            hits.append(Hit(base.item_id, base.page, base.score, base.snippet_source, snippet or text[:200]))
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _count(self, searcher, query: Q.Query, date_filter: BitSet | None) -> tuple[int, dict[str, dict[str, int]]]:  # type: ignore[no-untyped-def]
+        """Distinct matching items and facet counts, from one unscored pass over the matches.
+
+        Scoring every match is what makes Whoosh slow on large result sets; counting them
+        from the column store is several times cheaper, and the ranked pass below can then
+        stop early (block-max) because it no longer has to see every document.
+        """
+        reader = searcher.reader()
+        item_of = reader.column_reader("item_id")
+        kind_of = reader.column_reader("kind")
+        people_of = reader.column_reader("people")
+        items: set[int] = set()
+        kinds: dict[str, int] = {}
+        people: dict[str, int] = {}
+        for docnum in searcher.docs_for_query(query):
+            if date_filter is not None and docnum not in date_filter:
+                continue
+            item = item_of[docnum]
+            if item in items:
+                continue  # another page of an item already counted
+            items.add(item)
+            kind = kind_of[docnum]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            for person in people_of[docnum].split(","):
+                if person:
+                    people[person] = people.get(person, 0) + 1
+        top_people = sorted(people.items(), key=lambda kv: (-kv[1], kv[0]))[:_FACET_SIZE]
+        return len(items), {"kind": dict(sorted(kinds.items())), "correspondent": dict(top_people)}
+
+    def _ranked_items(self, searcher, query: Q.Query, date_filter: BitSet | None, wanted: int, total: int) -> list:  # type: ignore[no-untyped-def]
+        """The best ``wanted`` hits, one per item (its best page)."""
+        limit = max(wanted * 2, 20)
+        while True:
+            # no terms=True: recording matched terms per hit triples the cost of ranking;
+            # highlighting falls back to the query's own terms, which is what we want
+            results = searcher.search(query, limit=limit, filter=date_filter)
+            results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
+            results.formatter = _MarkFormatter()
+            best: dict[int, object] = {}
+            for hit in results:
+                best.setdefault(hit["item_id"], hit)
+            if len(best) >= min(wanted, total) or results.scored_length() < limit:
+                return list(best.values())
+            limit *= 2
+
+    def health(self) -> dict[str, object]:
+        started = time.perf_counter()
+        searcher = self._current_searcher()
+        return {
+            "engine": "whoosh",
+            "documents": searcher.doc_count(),
+            "check_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._date_cache.clear()
+        self._ix.close()
+
+
+_WINDOW = 4000
+
+
+def _query_words(query: Q.Query) -> list[str]:
+    words = []
+    for term in query.all_terms():
+        value = term[1]
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str) and len(value) > 1:
+            words.append(value.lower())
+    return words
+
+
+def _window(text: str, words: list[str]) -> str:
+    """The part of a long text around the first match: highlighting re-reads its text."""
+    if len(text) <= _WINDOW:
+        return text
+    lowered = text.lower()
+    found = [i for i in (lowered.find(w) for w in words) if i >= 0]
+    start = max(0, min(found) - _WINDOW // 4) if found else 0
+    return text[start : start + _WINDOW]
+
+
+_BARE_PHRASE = re.compile(r'(^|[\s(])"')
+
+
+def _phrases_exact(text: str) -> str:
+    """A quoted phrase means these exact words: bare phrases search the unstemmed field."""
+    return _BARE_PHRASE.sub(r'\1exact:"', text)
+
+
+class _MarkFormatter(Formatter):
+    """Matched words as **word**: readable in a terminal, in JSON and escaped in HTML."""
+
+    between = " … "
+
+    def format_token(self, text: str, token, replace: bool = False) -> str:  # type: ignore[no-untyped-def]
+        return f"**{get_text(text, token, replace)}**"
+
+
+def _rename_field(text: str, alias: str, field: str) -> str:
+    """``from:greg`` → ``sender:greg`` (people type the header names they know)."""
+    return re.sub(rf"(?<![\w\"]){alias}:", f"{field}:", text)

@@ -1,0 +1,49 @@
+"""Short wording for entries: a message's own words (without the quoted thread), one line.
+
+Kept apart so the entry builder, the key-fact heuristics and the renderers word things
+the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+__all__ = ["LABEL_WORDS", "fresh_text", "long_date", "one_line"]
+
+# Where a reply's own words end: a quoted line, "On ... wrote:", a forwarded header block,
+# or the signature separator. One pattern, so a message is scanned once.
+_OWN_WORDS_END = re.compile(
+    r"^(?:\s*>|On .{0,200}wrote:\s*$|-{2,} ?(?:Original|Forwarded) [Mm]essage|From: .+@|-- ?$)",
+    re.MULTILINE,
+)
+
+LABEL_WORDS = {
+    "deadline": "Deadline",
+    "effective": "Effective date",
+    "due": "Due date",
+    "signed": "Signed",
+    "date": "Date mentioned",
+}
+
+
+def fresh_text(text: str) -> str:
+    """The part of a message its sender wrote (before quotes, forwards and signature)."""
+    match = _OWN_WORDS_END.search(text)
+    return text[: match.start()] if match else text
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
+    # only the start can show; flattening a long text whole would be wasted work (a text
+    # padded with more whitespace than words just gets a shorter line)
+    flat = " ".join(text[: limit * 2].split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit - 1)
+    return flat[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
+
+
+def long_date(value: date | datetime) -> str:
+    """``30 May 2024``: the way a chronology writes a date."""
+    return f"{value.day} {value:%B %Y}"

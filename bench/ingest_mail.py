@@ -1,0 +1,135 @@
+"""Mail ingest benchmark: Casefile's mbox ingest against a stdlib-only parse of the same file.
+
+Prints messages/s and peak RSS for both, measured in the same run, each in its own
+process so their memory does not mix. Then ingests a ~1 GB mbox (large attachments) to
+show that memory stays flat however big the mailbox is.
+
+    .venv/bin/python bench/ingest_mail.py [--messages 10000] [--big-mb 1024]
+
+Targets: ingest rate >= 40% of the baseline's; peak RSS < 250 MB on the 1 GB mbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+WORDS = (
+    "invoice delivery deadline loyalty module scope change payment overdue contract meeting "
+    "release acceptance milestone review budget schedule reminder follow-up update support"
+).split()
+
+
+def _message(rng: random.Random, index: int, attachment_bytes: int) -> bytes:
+    msg = EmailMessage()
+    sender, recipient = rng.choice(
+        [("greg@northwind-retail.example", "dana@whitfield-digital.example"),
+         ("dana@whitfield-digital.example", "greg@northwind-retail.example"),
+         ("zoe@northwind-retail.example", "dana@whitfield-digital.example")]
+    )
+    msg["From"], msg["To"] = sender, recipient
+    msg["Subject"] = f"Re: {' '.join(rng.choices(WORDS, k=4))} #{index}"
+    msg["Date"] = format_datetime(datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=37 * index))
+    msg["Message-ID"] = make_msgid(idstring=str(index), domain="bench.example")
+    body = "\n".join(" ".join(rng.choices(WORDS, k=12)) for _ in range(rng.randint(5, 30)))
+    if index % 10 == 3:  # HTML-only mail, as many clients send
+        msg.set_content(f"<html><body><p>{body.replace(chr(10), '</p><p>')}</p></body></html>", subtype="html")
+    else:
+        msg.set_content(body)
+    if attachment_bytes or index % 10 == 7:
+        size = attachment_bytes or rng.randint(2_000, 40_000)
+        msg.add_attachment(rng.randbytes(size), maintype="application", subtype="octet-stream",
+                           filename=f"attachment-{index}.bin")
+    return msg.as_bytes(unixfrom=False)
+
+
+def write_mbox(path: Path, count: int, attachment_bytes: int = 0, seed: int = 7) -> int:
+    """Writes a deterministic mbox of ``count`` messages; returns its size in bytes."""
+    rng = random.Random(seed)
+    with path.open("wb") as out:
+        for i in range(count):
+            data = _message(rng, i, attachment_bytes)
+            out.write(b"From bench@bench.example Mon Jan  1 00:00:00 2024\n")
+            out.write(b"\n".join((b">" + line if line.startswith(b"From ") else line) for line in data.split(b"\n")))
+            out.write(b"\n\n")
+    return path.stat().st_size
+
+
+BASELINE = """
+import mailbox, sys, time, resource
+from email import policy
+from email.parser import BytesParser
+parser = BytesParser(policy=policy.default)
+start = time.perf_counter()
+count = 0
+for message in mailbox.mbox(sys.argv[1], factory=parser.parse):
+    count += 1
+elapsed = time.perf_counter() - start
+print(count, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+OURS = """
+import sys, time, resource
+from pathlib import Path
+from app.archive import open_archive
+from app.config import Settings
+from app.ingesting import ingest_paths
+archive = open_archive(Settings(data=Path(sys.argv[2]), actor="bench"))
+start = time.perf_counter()
+report = ingest_paths(archive, paths=[Path(sys.argv[1])], client="bench")
+elapsed = time.perf_counter() - start
+assert report.ok, report.not_stored
+print(sum(1 for _ in ()) or report.stored - 1, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _run(code: str, *args: str) -> tuple[int, float, float]:
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    count, seconds, rss_kb = out.stdout.split()
+    return int(count), float(seconds), int(rss_kb) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--big-mb", type=int, default=1024, help="size of the large-mbox run (0 to skip)")
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="casefile-bench-") as tmp:
+        mbox = Path(tmp) / "bench.mbox"
+        size = write_mbox(mbox, args.messages)
+        print(f"mbox: {args.messages} messages, {size / 1e6:.1f} MB (10% HTML-only, 10% with attachments)")
+        base_n, base_s, base_rss = _run(BASELINE, str(mbox))
+        ours_n, ours_s, ours_rss = _run(OURS, str(mbox), str(Path(tmp) / "data"))
+        base_rate, ours_rate = base_n / base_s, ours_n / ours_s
+        print(f"{'':28}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'peak RSS MB':>14}")
+        print(f"{'stdlib parse (baseline)':28}{base_n:>10}{base_s:>10.2f}{base_rate:>10.0f}{base_rss:>14.0f}")
+        print(f"{'casefile ingest':28}{ours_n:>10}{ours_s:>10.2f}{ours_rate:>10.0f}{ours_rss:>14.0f}")
+        ratio = ours_rate / base_rate
+        print(f"ingest rate = {ratio:.0%} of baseline (target >= 40%)")
+        results.update(baseline_msgs_per_s=round(base_rate), ours_msgs_per_s=round(ours_rate), ratio=round(ratio, 3))
+        if args.big_mb:
+            big = Path(tmp) / "big.mbox"
+            per_message = 1024 * 1024
+            big_size = write_mbox(big, max(1, args.big_mb * 1024 * 1024 // (per_message * 4 // 3)), per_message)
+            base_n, base_s, base_rss = _run(BASELINE, str(big))
+            ours_n, ours_s, ours_rss = _run(OURS, str(big), str(Path(tmp) / "data-big"))
+            print(f"large mbox: {ours_n} messages, {big_size / 1e9:.2f} GB")
+            print(f"  stdlib parse peak RSS {base_rss:.0f} MB; casefile ingest peak RSS {ours_rss:.0f} MB "
+                  f"(target < 250 MB), {big_size / 1e6 / ours_s:.0f} MB/s")
+            results.update(big_mbox_gb=round(big_size / 1e9, 2), big_peak_rss_mb=round(ours_rss))
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

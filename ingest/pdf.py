@@ -1,0 +1,299 @@
+"""PDF documents: per-page text, OCR of the pages that have none, and a searchable copy.
+
+pypdf reads the structure (encryption, metadata, page count, and later merging the OCR
+layer into a copy); PDFium reads the text and renders (see ``pdfpages`` for why). Each
+page is judged on its own: a page with a real text layer keeps it, a page whose layer is
+missing or garbage is OCR'd, so a mixed document OCRs only its scanned pages.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+
+from pypdf import PasswordType, PdfReader, PdfWriter
+from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdfError
+
+from .dates import as_aware, start_of_day
+from .errors import Corrupt, Encrypted, LimitReached
+from .limits import Limits
+from .mentions import date_mentions, document_date
+from .ocr import OcrResult, ocr_pages
+from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
+from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
+from .registry import register
+from .searchable import overlay_layers, searchable_derived
+from .source import Context, Source
+
+__all__ = ["PdfExtractor", "metadata_dates", "parse_pdf_date", "sensible_title"]
+
+log = logging.getLogger(__name__)
+# pypdf reports every repaired xref as a WARNING; with no handler anywhere Python would
+# print them to stderr. A NullHandler keeps them quiet unless the app configures logging.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
+
+_PDF_DATE = re.compile(
+    r"^(?:D:)?(?P<y>\d{4})(?P<mo>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<mi>\d{2})?(?P<s>\d{2})?"
+    r"\s*(?P<z>[Zz+\-])?\s*(?P<oh>\d{2})?'?\s*(?P<om>\d{2})?'?"
+)
+
+
+def parse_pdf_date(value: str, default_zone: str) -> datetime | None:
+    """An aware datetime from a PDF date string ("D:20200721101616-07'00'"), None if bad."""
+    match = _PDF_DATE.match(value.strip())
+    if not match:
+        return None
+    try:
+        at = datetime(
+            int(match["y"]),
+            int(match["mo"] or 1),
+            int(match["d"] or 1),
+            int(match["h"] or 0),
+            int(match["mi"] or 0),
+            int(match["s"] or 0),
+        )
+    except ValueError:
+        return None
+    if not 1970 <= at.year <= 2200:
+        return None
+    sign = match["z"]
+    if sign in ("Z", "z"):
+        return at.replace(tzinfo=UTC)
+    if sign in ("+", "-") and match["oh"]:
+        offset = timedelta(hours=int(match["oh"]), minutes=int(match["om"] or 0))
+        if offset >= timedelta(hours=24):
+            return as_aware(at, default_zone)
+        return at.replace(tzinfo=timezone(offset if sign == "+" else -offset))
+    return as_aware(at, default_zone)
+
+
+def _info(reader: PdfReader | None) -> dict[str, str]:
+    """The document information dictionary as plain strings (indirect values resolved)."""
+    if reader is None:
+        return {}
+    try:
+        meta = reader.metadata
+        if meta is None:
+            return {}
+        out: dict[str, str] = {}
+        for key in meta:
+            value = meta.get(key)
+            value = value.get_object() if hasattr(value, "get_object") else value
+            if isinstance(value, (str, bytes)):
+                out[str(key)] = value.decode("latin-1") if isinstance(value, bytes) else value
+        return out
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def metadata_dates(info: dict[str, str], default_zone: str) -> tuple[DatedValue, ...]:
+    """/CreationDate then /ModDate, as document-metadata dates."""
+    dates: list[DatedValue] = []
+    for key in ("/CreationDate", "/ModDate"):
+        raw = info.get(key)
+        at = parse_pdf_date(raw, default_zone) if raw else None
+        if at is not None:
+            dates.append(DatedValue(at, DateSource.DOCUMENT_METADATA, f"PDF {key}", "second"))
+    return tuple(dates)
+
+
+_BAD_TITLE = re.compile(
+    r"^(?:untitled|document\d*|microsoft word|enscript output|binder\d*|scan\w*|page \d+)\b"
+    r"|[\\/]|\.(?:pdf|docx?|tiff?|jpe?g|png|txt|html?|rtf|xlsx?)$|^\S+\.\S+\.\S+$",
+    re.IGNORECASE,
+)
+
+
+def sensible_title(raw: str | None) -> str | None:
+    """The /Title if a person would call the document that; None for paths, tool names..."""
+    if not raw:
+        return None
+    title = " ".join(raw.replace("\x00", "").split())
+    if title.lower().startswith("microsoft word - "):
+        title = title[len("microsoft word - ") :]
+        title = re.sub(r"\.docx?$", "", title, flags=re.IGNORECASE)
+    if not 2 <= len(title) <= 200 or not any(c.isalpha() for c in title):
+        return None
+    return None if _BAD_TITLE.search(title) else title
+
+
+def _open_structure(data: bytes, ctx: Context) -> tuple[PdfReader | None, str | None]:
+    """pypdf's view (None if pypdf cannot parse it) and the password PDFium needs."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if not reader.is_encrypted:
+            return reader, None
+        if reader.decrypt("") != PasswordType.NOT_DECRYPTED:
+            return reader, ""  # only an owner password: opens for reading as it is
+        if not ctx.password:
+            raise Encrypted("password required")
+        if reader.decrypt(ctx.password) == PasswordType.NOT_DECRYPTED:
+            raise Encrypted("wrong password")
+        return reader, ctx.password
+    except LimitReachedError as exc:
+        raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
+    except DependencyError:
+        return None, ctx.password  # a cipher pypdf cannot do: PDFium decides
+    except (
+        PdfReadError,
+        PyPdfError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+    ) as exc:
+        # PDFium is more lenient (junk before %PDF, broken xref): let it try
+        log.debug("pypdf could not parse: %s", exc)
+        return None, ctx.password
+
+
+def _declared_pages(reader: PdfReader | None) -> int:
+    """The page count the page tree declares (read without walking the tree; 0 if unclear).
+
+    PDFium counts again when it opens the file, and that count is checked too.
+    """
+    if reader is None:
+        return 0
+    try:
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return int(count) if isinstance(count, int) else 0
+    except LimitReachedError as exc:
+        raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return 0
+
+
+@dataclass
+class _Reading:
+    """The pages of one document as they are read, text layer first, OCR filled in."""
+
+    texts: list[str]
+    pages: dict[int, Page] = field(default_factory=dict)
+    layers: dict[int, tuple[bytes, tuple[float, ...] | None]] = field(default_factory=dict)
+
+
+def _ocr_page(number: int, result: OcrResult) -> Page:
+    if result.error is not None:
+        return Page(number, "", method="ocr", engine=result.engine or None, error=result.error)
+    return Page(number, tidy(result.text), "ocr", result.confidence, result.engine)
+
+
+def _read_pages(data: bytes, password: str | None, limits: Limits) -> _Reading:
+    doc = open_pdfium(data, password)
+    try:
+        with PDFIUM_LOCK:
+            count = len(doc)
+        if count > limits.max_pdf_pages:
+            raise LimitReached(f"{count:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
+        reading = _Reading(page_texts(doc))
+        to_ocr = []
+        for number, text in enumerate(reading.texts, start=1):
+            if has_usable_text(text):
+                reading.pages[number] = Page(number, tidy(text), "text_layer")
+            else:
+                to_ocr.append(number)
+        placed: list[Picture] = []
+        results = ocr_pages(page_pictures(doc, to_ocr, limits, placed), limits)
+        for index, result in enumerate(results):
+            picture = placed[index]  # appended as each picture was drawn, so always there
+            reading.pages[picture.number] = _ocr_page(picture.number, result)
+            if result.error is None and result.layer_pdf and result.words:
+                reading.layers[picture.number] = (result.layer_pdf, picture.image_matrix)
+        return reading
+    finally:
+        with PDFIUM_LOCK:
+            doc.close()
+
+
+def _searchable(reader: PdfReader | None, reading: _Reading) -> tuple[Derived, ...]:
+    if reader is None or not reading.layers:
+        return ()
+    try:
+        writer = PdfWriter(clone_from=reader)
+        overlay_layers(writer, reading.layers)  # type: ignore[arg-type]
+        return (searchable_derived(writer),)
+    except LimitReachedError as exc:
+        raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        # the reading stands even if pypdf cannot rewrite this file
+        log.warning("searchable PDF not made: %s", exc)
+        return ()
+
+
+def _occurred(mentions_first: DatedValue | None, meta: tuple[DatedValue, ...]) -> DatedValue | None:
+    # the document's own stated date beats what the producing software stamped on it
+    return mentions_first or (meta[0] if meta else None)
+
+
+class PdfExtractor:
+    """Reads PDFs: text layers where usable, Tesseract where not."""
+
+    name = "pdf"
+    content_types = frozenset({"application/pdf", "application/x-pdf"})
+    extensions = frozenset({"pdf"})
+
+    def extract(self, source: Source, ctx: Context) -> Record:
+        """The record of a PDF: pages, text, dates, and a searchable copy if OCR ran."""
+        limits = ctx.limits
+        data = source.read(limits.max_file_bytes)
+        reader, password = _open_structure(data, ctx)
+        declared = _declared_pages(reader)
+        if declared > limits.max_pdf_pages:
+            raise LimitReached(f"{declared:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
+        reading = _read_pages(data, password, limits)
+        pages = tuple(reading.pages[n] for n in sorted(reading.pages))
+        if not pages:
+            raise Corrupt("the PDF has no pages")
+        info = _info(reader)
+        meta = metadata_dates(info, limits.default_timezone)
+        mentions = date_mentions([(p.number, p.text) for p in pages])
+        stated = document_date(mentions, pages[0].text)
+        text_date = None
+        if stated is not None:
+            text_date = DatedValue(
+                start_of_day(stated.value, limits.default_timezone),
+                DateSource.DOCUMENT_TEXT,
+                f"document text '{stated.raw}' ({stated.label})",
+                "day",
+            )
+        text = "\f".join(page.text for page in pages)
+        failed = [p.number for p in pages if p.error]
+        facts: dict[str, object] = {
+            "page_count": len(pages),
+            "ocr_pages": [p.number for p in pages if p.method == "ocr"],
+        }
+        if len(text) > limits.max_text_chars:
+            text = text[: limits.max_text_chars]
+            facts["text_truncated"] = True
+        for key in ("/Producer", "/Creator", "/Author"):
+            if info.get(key):
+                facts[key.lstrip("/").lower()] = info[key][:200]
+        status, error = Status.OK, None
+        if failed:
+            status = Status.PARTIAL
+            first = next(p.error for p in pages if p.error)
+            pages_list = ", ".join(str(n) for n in failed)
+            error = f"page(s) {pages_list} could not be read: {first}"
+        return Record(
+            kind=Kind.DOCUMENT,
+            title=sensible_title(info.get("/Title")) or source.filename.rsplit("/", 1)[-1],
+            content_type="application/pdf",
+            text=text,
+            filename=source.filename,
+            occurred=_occurred(text_date, meta),
+            other_dates=meta,
+            status=status,
+            error=error,
+            pages=pages,
+            date_mentions=mentions,
+            derived=_searchable(reader, reading),
+            facts=facts,
+        )
+
+
+register(PdfExtractor())
