@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     ocr_seconds_per_page: float = Field(default=120.0, gt=0)
     ocr_languages: str = "eng"
     ocr_workers: int = Field(default=0, ge=0)
+    ingest_workers: int = Field(default=0, ge=0, description="processes parsing large mailboxes; 0 = per core")
 
     silence_days: int = Field(default=7, ge=1)
 
@@ -90,5 +91,6 @@ class Settings(BaseSettings):
             ocr_seconds_per_page=self.ocr_seconds_per_page,
             ocr_languages=self.ocr_languages,
             ocr_workers=self.ocr_workers,
+            ingest_workers=self.ingest_workers,
             default_timezone=self.timezone,
         )

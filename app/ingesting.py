@@ -121,8 +121,13 @@ def ingest_paths(
     password: str | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
+    index: bool = True,
 ) -> IngestReport:
-    """Ingests files and folders; every readable file is stored whatever its content."""
+    """Ingests files and folders; every readable file is stored whatever its content.
+
+    With ``index=False`` the search index catches up at its next sync (any search, the
+    service's start, or ``reindex``) instead of now: for loading many files in a row.
+    """
     report = IngestReport()
     run = _Run(archive, client, _context(archive, password), actor or archive.settings.actor, report, progress)
     _prepare_client(run)
@@ -137,7 +142,10 @@ def ingest_paths(
         _ingest_stored(run, blob, path.name, mtime, origin=str(path))
         if progress:
             progress(path.name, report.files)
-    _index(archive, report)
+    if index:
+        if progress:
+            progress("indexing for search", report.files)
+        _index(archive, report)
     return report
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .errors import Corrupt, Encrypted, IngestError, LimitReached, Unsupported
 from .limits import Limits
-from .records import DateMention, DatedValue, DateSource, Derived, Kind, Page, Participant, Record, Status
+from .records import DatedValue, DateMention, DateSource, Derived, Kind, Page, Participant, Record, Status
 from .registry import extract
 from .source import Context, Source
 

@@ -27,7 +27,7 @@ from .ocr import PageImage, ocr_pages, page_image
 from .pdfpages import tidy
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
 from .registry import register
-from .searchable import overlay_layers, pdf_ready, searchable_derived
+from .searchable import Layer, overlay_layers, pdf_ready, searchable_derived
 from .source import Context, Source
 
 __all__ = ["ImageExtractor", "exif_date", "open_image", "pixel_guard"]
@@ -169,14 +169,14 @@ class ImageExtractor:
         except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt pixel data
             raise Corrupt(f"image data is damaged ({str(exc)[:120] or type(exc).__name__})") from exc
         pages: list[Page] = []
-        layers: dict[int, tuple[bytes, None]] = {}
+        layers: dict[int, Layer] = {}
         for number, result in enumerate(results, start=1):
             if result.error is not None:
                 pages.append(Page(number, "", "ocr", None, result.engine or None, result.error))
                 continue
             pages.append(Page(number, tidy(result.text), "ocr", result.confidence, result.engine))
             if result.layer_pdf and result.words:
-                layers[number] = (result.layer_pdf, None)
+                layers[number] = Layer(result.layer_pdf, None, result.turned)
         mentions = date_mentions([(p.number, p.text) for p in pages])
         stated = document_date(mentions, pages[0].text if pages else "")
         occurred = taken
@@ -209,7 +209,7 @@ class ImageExtractor:
         )
 
 
-def _searchable(frame_pdfs: list[bytes], layers: dict[int, tuple[bytes, None]]) -> tuple[Derived, ...]:
+def _searchable(frame_pdfs: list[bytes], layers: dict[int, Layer]) -> tuple[Derived, ...]:
     if not layers:
         return ()
     writer = PdfWriter()

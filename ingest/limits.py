@@ -33,4 +33,6 @@ class Limits:
     ocr_seconds_per_page: float = 120.0
     ocr_languages: str = "eng"
     ocr_workers: int = 0  # 0 = one per core
+    ingest_workers: int = 0  # processes parsing a large mailbox; 0 = one per core
+    parallel_from_bytes: int = 4 * MiB  # smaller mailboxes are parsed in-process (workers cost a start-up)
     default_timezone: str = "UTC"  # for dates written without an offset

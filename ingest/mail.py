@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from .dates import parse_email_date
 from .errors import Corrupt, LimitReached
+from .pool import ordered_map, worker_count
 from .records import DatedValue, Kind, Participant, Record
 from .registry import extract as extract_any
 from .registry import failed_record, register
@@ -348,20 +349,31 @@ class MboxExtractor:
 
     def _messages(self, source: Source, ctx: Context) -> Iterator[Record]:
         inner = ctx.deeper()
+        mailbox = source.filename.rsplit("/", 1)[-1]
+        workers = worker_count(ctx.limits.ingest_workers)
         with source.open() as stream:
-            for index, offset, data in iter_mbox(stream, ctx.limits.max_message_bytes):
-                name = f"{source.filename.rsplit('/', 1)[-1]}#{index + 1}"
-                facts = {"mbox_index": index + 1, "mbox_offset": offset}
-                if data is None:
-                    error = LimitReached(
-                        f"message {index + 1} is over max_message_bytes "
-                        f"({ctx.limits.max_message_bytes:,}); kept inside the mailbox"
-                    )
-                    record = failed_record(Source.from_bytes(b"", name), "message/rfc822", error, Kind.EMAIL)
-                    yield replace(record, facts=facts)
-                    continue
-                record = extract_any(Source.from_bytes(data, name), inner, kind=Kind.EMAIL)
-                yield replace(record, data=data, filename=name, facts={**record.facts, **facts})
+            raw = ((mailbox, index, offset, data, inner)
+                   for index, offset, data in iter_mbox(stream, ctx.limits.max_message_bytes))
+            if workers > 1 and source.size >= ctx.limits.parallel_from_bytes:
+                yield from ordered_map(_mailbox_member, raw, workers=workers)
+            else:
+                yield from map(_mailbox_member, raw)
+
+
+def _mailbox_member(member: tuple[str, int, int, bytes | None, Context]) -> Record:
+    """The record of one mailbox message (module-level: it runs in worker processes)."""
+    mailbox, index, offset, data, ctx = member
+    name = f"{mailbox}#{index + 1}"
+    facts = {"mbox_index": index + 1, "mbox_offset": offset}
+    if data is None:
+        error = LimitReached(
+            f"message {index + 1} is over max_message_bytes ({ctx.limits.max_message_bytes:,}); "
+            "kept inside the mailbox"
+        )
+        record = failed_record(Source.from_bytes(b"", name), "message/rfc822", error, Kind.EMAIL)
+        return replace(record, facts=facts)
+    record = extract_any(Source.from_bytes(data, name), ctx, kind=Kind.EMAIL)
+    return replace(record, data=data, filename=name, facts={**record.facts, **facts})
 
 
 register(EmailExtractor())

@@ -25,7 +25,7 @@ from .ocr import OcrResult, ocr_pages
 from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
 from .registry import register
-from .searchable import overlay_layers, searchable_derived
+from .searchable import Layer, overlay_layers, searchable_derived
 from .source import Context, Source
 
 __all__ = ["PdfExtractor", "metadata_dates", "parse_pdf_date", "sensible_title"]
@@ -174,7 +174,7 @@ class _Reading:
 
     texts: list[str]
     pages: dict[int, Page] = field(default_factory=dict)
-    layers: dict[int, tuple[bytes, tuple[float, ...] | None]] = field(default_factory=dict)
+    layers: dict[int, Layer] = field(default_factory=dict)
 
 
 def _ocr_page(number: int, result: OcrResult) -> Page:
@@ -203,7 +203,7 @@ def _read_pages(data: bytes, password: str | None, limits: Limits) -> _Reading:
             picture = placed[index]  # appended as each picture was drawn, so always there
             reading.pages[picture.number] = _ocr_page(picture.number, result)
             if result.error is None and result.layer_pdf and result.words:
-                reading.layers[picture.number] = (result.layer_pdf, picture.image_matrix)
+                reading.layers[picture.number] = Layer(result.layer_pdf, picture.image_matrix, result.turned)
         return reading
     finally:
         with PDFIUM_LOCK:
@@ -215,7 +215,7 @@ def _searchable(reader: PdfReader | None, reading: _Reading) -> tuple[Derived, .
         return ()
     try:
         writer = PdfWriter(clone_from=reader)
-        overlay_layers(writer, reading.layers)  # type: ignore[arg-type]
+        overlay_layers(writer, reading.layers)
         return (searchable_derived(writer),)
     except LimitReachedError as exc:
         raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -27,7 +28,7 @@ from pypdf.generic import (
 from .errors import LimitReached
 from .records import Derived
 
-__all__ = ["Matrix", "layer_matrix", "overlay_layers", "pdf_ready", "searchable_derived"]
+__all__ = ["Layer", "Matrix", "layer_matrix", "overlay_layers", "pdf_ready", "searchable_derived"]
 
 Matrix = tuple[float, float, float, float, float, float]
 
@@ -80,15 +81,39 @@ def _layer_page(layer_pdf: bytes) -> PageObject:
     return PdfReader(io.BytesIO(layer_pdf)).pages[0]
 
 
-def overlay_layers(writer: PdfWriter, layers: Mapping[int, tuple[bytes, Matrix | None]]) -> None:
-    """Lays each ``layers[page_number] = (text-only PDF, image matrix)`` over its page."""
-    for number, (layer_pdf, image_matrix) in sorted(layers.items()):
+@dataclass(frozen=True)
+class Layer:
+    """One page's invisible words: tesseract's text-only PDF and how its picture was taken."""
+
+    pdf: bytes
+    image_matrix: Matrix | None = None  # the page's embedded scan was read as stored
+    turned: int = 0  # the picture was turned this many degrees clockwise before reading
+
+
+def _unturn(turned: int, width: float, height: float) -> Matrix:
+    """From the turned picture's layer back onto the picture as it was (``width`` x
+    ``height`` points), undoing a clockwise turn of ``turned`` degrees."""
+    return {
+        90: (0.0, 1.0, -1.0, 0.0, width, 0.0),  # x = W - y', y = x'
+        180: (-1.0, 0.0, 0.0, -1.0, width, height),
+        270: (0.0, -1.0, 1.0, 0.0, 0.0, height),  # x = y', y = H - x'
+    }.get(turned % 360, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
+
+
+def overlay_layers(writer: PdfWriter, layers: Mapping[int, Layer]) -> None:
+    """Lays each page's ``Layer`` of invisible words over that page of ``writer``."""
+    for number, item in sorted(layers.items()):
         page = writer.pages[number - 1]
-        layer = _layer_page(layer_pdf)
+        layer = _layer_page(item.pdf)
         box = page.cropbox
         crop = (float(box.left), float(box.bottom), float(box.right), float(box.top))
-        size = (float(layer.mediabox.width), float(layer.mediabox.height))
-        matrix = layer_matrix(size, crop, int(page.rotation or 0), image_matrix)
+        width, height = float(layer.mediabox.width), float(layer.mediabox.height)
+        if item.turned % 180:
+            width, height = height, width  # the picture as it was is the other way round
+        matrix = _multiply(
+            _unturn(item.turned, width, height),
+            layer_matrix((width, height), crop, int(page.rotation or 0), item.image_matrix),
+        )
         _draw_form(writer, page, layer, matrix)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,17 @@ from app.config import Settings
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_docs"
 CORPUS = REPO.parent / "shared" / "corpus"
+CASEFILE = Path(sys.executable).parent / "casefile"  # the installed console script
+
+
+def run(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Runs the real ``casefile`` command on the archive in ``data``; never a traceback."""
+    env = {**os.environ, "CASEFILE_DATA": str(data), "CASEFILE_TIMEZONE": "Europe/London"}
+    result = subprocess.run([str(CASEFILE), *args], capture_output=True, text=True, env=env, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
 
 
 def corpus_dir(name: str) -> Path:

@@ -5,10 +5,12 @@ Each module adds its commands to the one Typer app in ``common``.
 
 from __future__ import annotations
 
-from . import bundle  # noqa: F401
-from . import evidence  # noqa: F401  (registers its commands)
-from . import search  # noqa: F401
-from . import timeline  # noqa: F401
+from . import (
+    bundle,  # noqa: F401
+    evidence,  # noqa: F401  (registers its commands)
+    search,  # noqa: F401
+    timeline,  # noqa: F401
+)
 from .common import app
 
 __all__ = ["app", "main"]

@@ -56,6 +56,9 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
     client: Annotated[str | None, typer.Option("--client", help="Client slug (created on first use).")] = None,
     password: Annotated[str | None, typer.Option("--password", help="Password for encrypted PDFs.")] = None,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Leave search indexing to the next search or reindex.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Store files as evidence: originals kept byte-identical, text extracted.
@@ -66,9 +69,10 @@ def ingest(
         progress, bar = _progress_for(paths)
         if bar:
             with bar:
-                report = ingest_paths(archive, paths=paths, client=client, password=password, progress=progress)
+                report = ingest_paths(archive, paths=paths, client=client, password=password,
+                                      progress=progress, index=not no_index)
         else:
-            report = ingest_paths(archive, paths=paths, client=client, password=password)
+            report = ingest_paths(archive, paths=paths, client=client, password=password, index=not no_index)
     if as_json:
         emit_json(report.as_dict())
     else:

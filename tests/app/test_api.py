@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from app.archive import open_archive
 from app.config import Settings
 from app.ingesting import ingest_paths
-from app.archive import open_archive
 from app.main import create_app
 from tests.conftest import SAMPLES
 

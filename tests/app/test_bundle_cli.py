@@ -17,8 +17,7 @@ from app.archive import open_archive
 from app.config import Settings
 from app.ingesting import ingest_paths
 from app.main import create_app
-from tests.app.test_cli import run
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run
 
 
 @pytest.fixture(scope="module")

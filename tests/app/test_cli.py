@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, corpus_dir
-
-CASEFILE = Path(sys.executable).parent / "casefile"
-
-
-def run(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CASEFILE_DATA": str(data), "CASEFILE_TIMEZONE": "Europe/London"}
-    result = subprocess.run([str(CASEFILE), *args], capture_output=True, text=True, env=env, timeout=600)
-    if check:
-        assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
+from tests.conftest import SAMPLES, corpus_dir, run
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("cli") / "data"
     run(data, "init", "--me", "dana@whitfield-digital.example", "--me", "whitfield-digital.example")
-    run(data, "ingest", str(SAMPLES / "northwind" / "mail"), str(SAMPLES / "northwind" / "calls"),
-        "--client", "northwind")
+    run(
+        data,
+        "ingest",
+        str(SAMPLES / "northwind" / "mail"),
+        str(SAMPLES / "northwind" / "calls"),
+        "--client",
+        "northwind",
+    )
     run(data, "ingest", str(SAMPLES / "bluebird"), "--client", "bluebird")
     return data
 
@@ -67,8 +59,18 @@ def test_items_filter_by_date(loaded: Path) -> None:
 
 def test_add_event_assign_and_verify(loaded: Path) -> None:
     created = json.loads(
-        run(loaded, "add-event", "northwind", "--date", "2024-06-03 10:15", "--kind", "call",
-            "--title", "Called Greg, no answer", "--json").stdout
+        run(
+            loaded,
+            "add-event",
+            "northwind",
+            "--date",
+            "2024-06-03 10:15",
+            "--kind",
+            "call",
+            "--title",
+            "Called Greg, no answer",
+            "--json",
+        ).stdout
     )
     moved = json.loads(run(loaded, "assign", str(created["id"]), "bluebird", "--json").stdout)
     assert moved == {"moved": [created["id"]], "client": "bluebird"}

@@ -13,7 +13,9 @@ from app.models import ClientAddress, Item, LedgerEntry
 from tests.conftest import SAMPLES
 
 
-def _mail(sender: str, to: str, subject: str, body: str = "hello", date: str = "Mon, 13 May 2024 10:00:00 +0100") -> bytes:
+def _mail(
+    sender: str, to: str, subject: str, body: str = "hello", date: str = "Mon, 13 May 2024 10:00:00 +0100"
+) -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"], msg["Date"] = sender, to, subject, date
     msg["Message-ID"] = f"<{abs(hash((sender, subject)))}@test.example>"
@@ -65,25 +67,40 @@ def test_same_bytes_twice_are_stored_once_with_two_custody_entries(archive: Arch
 def test_mail_is_routed_by_learned_domain_and_public_providers_by_address(archive: Archive) -> None:
     changes.init_archive(archive, me=["whitfield-digital.example"])
     ingest_bytes(
-        archive, client="northwind", filename="1.eml",
-        data=_mail("Greg <greg@northwind-retail.example>", "dana@whitfield-digital.example, Bob <bob.private@gmail.com>", "kick-off"),
+        archive,
+        client="northwind",
+        filename="1.eml",
+        data=_mail(
+            "Greg <greg@northwind-retail.example>",
+            "dana@whitfield-digital.example, Bob <bob.private@gmail.com>",
+            "kick-off",
+        ),
     )
     ingest_bytes(
-        archive, client="bluebird", filename="2.eml",
+        archive,
+        client="bluebird",
+        filename="2.eml",
         data=_mail("maria@bluebird-bakery.example", "dana@whitfield-digital.example", "menu"),
     )
     to_northwind = ingest_bytes(
-        archive, filename="3.eml",
+        archive,
+        filename="3.eml",
         data=_mail("ap@northwind-retail.example", "dana@whitfield-digital.example", "remittance"),
     )
     via_gmail = ingest_bytes(
-        archive, filename="4.eml", data=_mail("bob.private@gmail.com", "dana@whitfield-digital.example", "lunch?"),
+        archive,
+        filename="4.eml",
+        data=_mail("bob.private@gmail.com", "dana@whitfield-digital.example", "lunch?"),
     )
     other_gmail = ingest_bytes(
-        archive, filename="5.eml", data=_mail("someone.else@gmail.com", "dana@whitfield-digital.example", "spam"),
+        archive,
+        filename="5.eml",
+        data=_mail("someone.else@gmail.com", "dana@whitfield-digital.example", "spam"),
     )
     ours_only = ingest_bytes(
-        archive, filename="6.eml", data=_mail("dana@whitfield-digital.example", "x@unknown.example", "hello"),
+        archive,
+        filename="6.eml",
+        data=_mail("dana@whitfield-digital.example", "x@unknown.example", "hello"),
     )
 
     def client_of(report) -> str:  # type: ignore[no-untyped-def]
@@ -151,7 +168,8 @@ def test_call_log_rows_cite_the_csv_and_row(archive: Archive) -> None:
 
 def test_item_facts_and_dates_survive_the_database(archive: Archive) -> None:
     report = ingest_bytes(
-        archive, filename="d.eml",
+        archive,
+        filename="d.eml",
         data=_mail("a@x.example", "b@y.example", "tz", date="Thu, 02 May 2024 09:15:00 -0400"),
     )
     detail = items.get_item(archive, item_id=report.item_ids[0])

@@ -25,8 +25,13 @@ def test_entries_chain_from_genesis(archive: Archive) -> None:
             assert after.prev_hash == before.hash
         for row in rows:
             assert row.hash == entry_hash(
-                seq=row.seq, at=row.at, actor=row.actor, action=row.action, item=row.item_id,
-                details=row.details, prev_hash=row.prev_hash,
+                seq=row.seq,
+                at=row.at,
+                actor=row.actor,
+                action=row.action,
+                item=row.item_id,
+                details=row.details,
+                prev_hash=row.prev_hash,
             )
         assert list(walk_chain(session)) == []
 

@@ -57,9 +57,10 @@ def test_boolean_operators(loaded: Archive) -> None:
 
 
 def test_prefix_queries_expand(loaded: Archive) -> None:
-    assert search(loaded, query="deliv*", client="northwind").total >= search(
-        loaded, query="delivery", client="northwind"
-    ).total
+    assert (
+        search(loaded, query="deliv*", client="northwind").total
+        >= search(loaded, query="delivery", client="northwind").total
+    )
 
 
 def test_field_filters(loaded: Archive) -> None:
@@ -131,6 +132,9 @@ def test_bad_queries_are_refused_clearly(loaded: Archive, query: str, message: s
 
 
 def test_new_items_are_searchable_right_after_ingest(loaded: Archive) -> None:
-    raw = b"From: maria@bluebird-bakery.example\nSubject: croissant order\nDate: Mon, 1 Jul 2024 10:00:00 +0100\n\nsourdough\n"
+    raw = (
+        b"From: maria@bluebird-bakery.example\nSubject: croissant order\n"
+        b"Date: Mon, 1 Jul 2024 10:00:00 +0100\n\nsourdough\n"
+    )
     ingest_bytes(loaded, filename="new.eml", data=raw)
     assert titles(loaded, "sourdough", client="bluebird") == ["croissant order"]

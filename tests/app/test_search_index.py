@@ -26,7 +26,9 @@ def _mail(subject: str, body: str, sender: str = "greg@northwind-retail.example"
     return bytes(msg)
 
 
-def test_crash_between_commit_and_index_heals_on_next_start(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_between_commit_and_index_heals_on_next_start(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     archive = open_archive(settings)
     ingest_bytes(archive, filename="a.eml", client="northwind", data=_mail("first", "alpha"))
     # the process "dies" after the database commit, before the index is written
@@ -52,9 +54,7 @@ def test_reindex_equals_incremental(archive: Archive) -> None:
     def snapshot() -> list[list[tuple[int, str, int | None]]]:
         # the same hits; their order may differ slightly, as BM25 statistics still count
         # deleted (re-indexed) documents until segments merge
-        return [
-            sorted((h.id, h.client, h.page) for h in search(archive, query=q, limit=200).hits) for q in queries
-        ]
+        return [sorted((h.id, h.client, h.page) for h in search(archive, query=q, limit=200).hits) for q in queries]
 
     incremental = snapshot()
     documents = backend_for(archive).health()["documents"]
@@ -89,7 +89,7 @@ def test_a_busy_index_does_not_fail_the_ingest_and_heals_later(settings: Setting
 
 
 def test_reindex_cli_and_search_cli(tmp_path: Path) -> None:
-    from tests.app.test_cli import run
+    from tests.conftest import run
 
     data = tmp_path / "data"
     run(data, "ingest", str(SAMPLES / "bluebird"), "--client", "bluebird")
@@ -100,7 +100,15 @@ def test_reindex_cli_and_search_cli(tmp_path: Path) -> None:
     body = json.loads(found)
     assert set(body) == {"total", "hits", "facets"} and body["total"] > 0
     assert set(body["hits"][0]) == {
-        "id", "client", "kind", "title", "occurred_at", "original_filename", "page", "snippet", "score"
+        "id",
+        "client",
+        "kind",
+        "title",
+        "occurred_at",
+        "original_filename",
+        "page",
+        "snippet",
+        "score",
     }
     bad = run(data, "search", '"unclosed', check=False)
     assert bad.returncode == 1 and bad.stderr.strip() == 'error: the query has an unclosed quote (")'

@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from app.config import Settings
 from app.ingesting import ingest_paths
 from app.main import create_app
 from tests.app.timeline_helpers import GREG, US, init_us, mail
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run
 
 ENTRY_KEYS = {"occurred_at", "precision", "date_source", "kind", "actor", "title", "summary", "item_id", "source",
               "thread_id", "tags"}
@@ -27,16 +24,6 @@ TOP_KEYS = {"client", "generated_at", "entries", "silences", "undated", "summary
 SILENCE_KEYS = {"start", "end", "days", "awaiting", "unanswered"}
 
 
-CASEFILE = Path(sys.executable).parent / "casefile"
-
-
-def run(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CASEFILE_DATA": str(data), "CASEFILE_TIMEZONE": "Europe/London"}
-    result = subprocess.run([str(CASEFILE), *args], capture_output=True, text=True, env=env, timeout=600)
-    if check:
-        assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
 
 
 @pytest.fixture

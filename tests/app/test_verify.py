@@ -12,8 +12,11 @@ from tests.conftest import SAMPLES
 
 
 def _loaded(archive: Archive) -> None:
-    report = ingest_paths(archive, paths=[SAMPLES / "northwind" / "mail" / "greg-staging-feedback.eml",
-                                          SAMPLES / "northwind" / "notes"], client="northwind")
+    report = ingest_paths(
+        archive,
+        paths=[SAMPLES / "northwind" / "mail" / "greg-staging-feedback.eml", SAMPLES / "northwind" / "notes"],
+        client="northwind",
+    )
     assert report.ok
 
 

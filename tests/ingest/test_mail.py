@@ -70,7 +70,7 @@ def test_mislabelled_charset_is_decoded() -> None:
     raw = (
         "From: a@x.example\nTo: b@y.example\nSubject: s\nDate: Mon, 13 May 2024 10:00:00 +0000\n"
         "Content-Type: text/plain; charset=gb2312\nContent-Transfer-Encoding: 8bit\n\n代开发票 café\n"
-    ).encode("utf-8")
+    ).encode()
     record = extract(Source.from_bytes(raw, "m.eml"))
     assert "代开发票 café" in record.text
 
@@ -131,7 +131,7 @@ def test_header_size_limit() -> None:
 
 
 def test_mbox_streams_messages_and_ignores_unescaped_from_in_body() -> None:
-    data = (CORPUS / "mbox" / "cpython_mailbox_01_unescaped_from.mbox")
+    data = CORPUS / "mbox" / "cpython_mailbox_01_unescaped_from.mbox"
     corpus_dir("mbox")
     messages = list(iter_mbox(data.open("rb"), 10_000_000))
     assert len(messages) == 1
@@ -163,7 +163,8 @@ def test_sample_mbox_has_every_message_with_dates_and_threads() -> None:
 
 
 @pytest.mark.parametrize(
-    "folder", ["emails", "mbox", "malformed"],
+    "folder",
+    ["emails", "mbox", "malformed"],
 )
 def test_every_corpus_mail_file_extracts_without_a_traceback(folder: str) -> None:
     for path in sorted(corpus_dir(folder).iterdir()):
@@ -185,7 +186,5 @@ def test_corpus_edge_cases() -> None:
     assert broken.status == Status.FAILED and "no email headers" in (broken.error or "")
     cr_only = extract(Source(filename="c.eml", path=folder / "sisimai_cr_only_line_endings.eml"))
     assert cr_only.status == Status.OK and cr_only.title == "Undeliverable: Nyaan"
-    hebrew = extract(
-        Source(filename="h.eml", path=Path(corpus_dir("emails")) / "unstructured_windows-1255_hebrew.eml")
-    )
+    hebrew = extract(Source(filename="h.eml", path=Path(corpus_dir("emails")) / "unstructured_windows-1255_hebrew.eml"))
     assert hebrew.kind == Kind.EMAIL and "שלום" in hebrew.title

@@ -126,3 +126,20 @@ def test_page_image_is_raw_pnm_not_png() -> None:
     assert len(grey.data) == len(b"P5\n30 20\n255\n") + 30 * 20
     assert page_image(Image.new("1", (16, 2)), 300).data.startswith(b"P4")
     assert isinstance(OcrResult(), OcrResult)
+
+
+def test_large_upside_down_page_uses_halved_orientation_check() -> None:
+    """A 300-dpi letter page scanned upside down: OSD on a half-size copy still turns it."""
+    from PIL import ImageDraw, ImageFont
+
+    lines = ["NOTICE OF TERMINATION", "The lease of Unit 4 ends on 31 May 2024.", "Keys are due back that day."]
+    page = Image.new("L", (2550, 3300), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 50)
+    for row, line in enumerate(lines):
+        draw.text((250, 300 + row * 90), line, font=font, fill=0)
+    image = page_image(page.rotate(180), 300)
+    assert image.width * image.height > 4_000_000  # big enough to be halved for OSD
+    result = ocr_image(image, Limits())
+    assert result.error is None
+    assert word_accuracy("\n".join(lines), result.text) >= 0.9

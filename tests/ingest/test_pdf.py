@@ -267,11 +267,17 @@ def test_searchable_pdf_has_ocr_words_and_original_is_untouched(scanned_pdf: byt
     assert copy.mediabox == original.mediabox
 
 
-@pytest.mark.parametrize("rotate", [90, 270])
-def test_text_layer_lands_on_the_word_of_a_rotated_page(rotate: int) -> None:
-    """On a /Rotate page the invisible word must sit where the scan shows it."""
-    picture = _text_image(["", "", "", "", "", "", "", "", "QUARTERLY"])
-    data = _scan_pdf(picture.rotate(rotate, expand=True), rotate=rotate)
+@pytest.mark.parametrize(
+    ("rotate", "scanned_turned"),
+    [(90, 0), (270, 0), (0, 180), (0, 90), (0, 270)],
+    ids=["page-rotate-90", "page-rotate-270", "scan-upside-down", "scan-on-left-side", "scan-on-right-side"],
+)
+def test_text_layer_lands_on_the_word_of_a_rotated_page(rotate: int, scanned_turned: int) -> None:
+    """On a /Rotate page, or a scan fed in upside down, the invisible word must sit where
+    the page shows it."""
+    picture = _text_image(CONTRACT_LINES + ["", "", "QUARTERLY"])
+    picture = picture.rotate(rotate + scanned_turned, expand=True)
+    data = _scan_pdf(picture, rotate=rotate)
     record = _pdf(data, "rotated.pdf")
     assert "QUARTERLY" in record.text
     doc = pdfium.PdfDocument(record.derived[0].data)
@@ -460,3 +466,19 @@ def test_jpeg_scan_goes_to_tesseract_as_stored(tmp_path: Path) -> None:
     assert word_accuracy("\n".join(CONTRACT_LINES), record.text) >= 0.95
     layer = PdfReader(io.BytesIO(record.derived[0].data)).pages[0].extract_text()
     assert "Quayside" in layer
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_unturn_maps_a_turned_pictures_point_back(turn: int) -> None:
+    """A mark found in the picture tesseract read (turned clockwise) maps back to the mark."""
+    from ingest.ocr import _TURN
+    from ingest.searchable import _unturn
+
+    width, height = 40, 30
+    original = Image.new("L", (width, height), 255)
+    original.putpixel((5, 7), 0)  # 5 right, 7 down: y-up that is (5.5, 30 - 7.5)
+    turned = original.transpose(_TURN[turn])
+    (tx, ty) = next((x, y) for x in range(turned.width) for y in range(turned.height) if turned.getpixel((x, y)) == 0)
+    xp, yp = tx + 0.5, turned.height - (ty + 0.5)  # centre of the mark, y up
+    a, b, c, d, e, f = _unturn(turn, width, height)
+    assert (a * xp + c * yp + e, b * xp + d * yp + f) == pytest.approx((5.5, height - 7.5))

@@ -15,7 +15,11 @@ from ingest.sniff import looks_like_mbox_separator, sniff
         (b"\x89PNG\r\n\x1a\n....", "x.jpg", "image/png"),
         (b"\xff\xd8\xff\xe0", "x", "image/jpeg"),
         (b"II*\x00", "x", "image/tiff"),
-        (b"PK\x03\x04....word/document.xml", "x.zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            b"PK\x03\x04....word/document.xml",
+            "x.zip",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         (b"PK\x03\x04....data.csv", "x.docx", "application/zip"),
         (b"From: a@b.example\nSubject: hi\nDate: x\n\nbody", "notes.txt", "message/rfc822"),
         (b"From someone@x Mon Jan  1 00:00:00 2024\nFrom: a@b\n", "box", "application/mbox"),
