@@ -1,6 +1,7 @@
 """The blob store: originals kept byte-identical, addressed by SHA-256, never rewritten.
 
-Layout: ``blobs/ab/cd/abcdef...`` (two fan-out levels keep directories small). A blob is
+Layout: ``blobs/ab/abcdef...``: one level of 256 folders keeps each folder to a few
+thousand entries at a million blobs, without a mkdir for nearly every new blob. A blob is
 written to a temporary file, fsynced, made read-only, renamed into place and its
 directory fsynced, so a crash leaves either the whole blob or none of it.
 """
@@ -71,7 +72,7 @@ class BlobStore:
         """Where the blob with this hash lives; refuses anything that is not a hash."""
         if not _SHA256.match(sha256):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
@@ -138,14 +139,12 @@ class BlobStore:
 
     def all_hashes(self) -> Iterator[str]:
         """Every blob name in the store (temporary files excluded)."""
-        for first in sorted(self.root.iterdir()):
-            if not first.is_dir() or first == self._incoming or len(first.name) != 2:
+        for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir() or folder == self._incoming or len(folder.name) != 2:
                 continue
-            for second in sorted(first.iterdir()):
-                if second.is_dir():
-                    for blob in sorted(second.iterdir()):
-                        if not blob.name.startswith(".tmp-"):
-                            yield blob.name
+            for blob in sorted(folder.iterdir()):
+                if not blob.name.startswith(".tmp-"):
+                    yield blob.name
 
     def _ensure_dir(self, folder: Path) -> None:
         if folder not in self._dirs:

@@ -121,11 +121,28 @@ def _received_date(headers: _Headers) -> DatedValue | None:
     return None
 
 
-def _part_text(part: Message) -> str:
+def _part_text(part: Message, charset: str | None) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return decode_bytes(payload, part.get_content_charset())
+    return decode_bytes(payload, charset)
+
+
+def _content_type(part: Message) -> tuple[str, str | None]:
+    """A part's content type and charset from one parse of its header.
+
+    ``get_content_type()`` and ``get_content_charset()`` each re-parse the header under
+    policy.default; a mailbox has thousands of parts.
+    """
+    try:
+        header = part.get("content-type")
+        ctype = header.content_type if header is not None else part.get_default_type()
+        charset = header.params.get("charset") if header is not None else None
+    except Exception:  # a header too broken to parse: the stdlib's own fallback
+        return part.get_content_type(), part.get_content_charset()
+    if ctype.count("/") != 1:
+        ctype = "text/plain"  # what RFC 2045 says an invalid type means
+    return ctype, str(charset).lower() if charset else None
 
 
 def _raw_text(part: Message) -> str:
@@ -170,7 +187,7 @@ class _Walk:
             raise LimitReached(f"more than {self.max_parts} MIME parts")
         if depth > self.max_depth:
             raise LimitReached(f"MIME parts nested more than {self.max_depth} deep")
-        ctype = part.get_content_type()
+        ctype, charset = _content_type(part)
         if ctype in _ATTACHED_MESSAGE_TYPES:
             self.attachments.append(part)
             return
@@ -192,7 +209,7 @@ class _Walk:
         disposition = (part.get_content_disposition() or "") if "content-disposition" in part else ""
         is_body_text = ctype in ("text/plain", "text/html") and disposition != "attachment"
         if is_body_text and not (disposition == "inline" and part.get_filename()):
-            (self.plain if ctype == "text/plain" else self.html).append(_part_text(part))
+            (self.plain if ctype == "text/plain" else self.html).append(_part_text(part, charset))
         else:
             self.attachments.append(part)
 

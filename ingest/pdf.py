@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from pypdf import PasswordType, PdfReader, PdfWriter
@@ -168,13 +167,39 @@ def _declared_pages(reader: PdfReader | None) -> int:
         return 0
 
 
-@dataclass
-class _Reading:
-    """The pages of one document as they are read, text layer first, OCR filled in."""
+class _SearchableCopy:
+    """The searchable PDF, built page by page on this (otherwise idle) thread while the
+    OCR workers are still reading later pages, so little is left to do at the end."""
 
-    texts: list[str]
-    pages: dict[int, Page] = field(default_factory=dict)
-    layers: dict[int, Layer] = field(default_factory=dict)
+    def __init__(self, reader: PdfReader | None) -> None:
+        self._reader = reader
+        self._writer: PdfWriter | None = None
+        self._broken = reader is None
+
+    def add(self, number: int, layer: Layer) -> None:
+        """Lays one OCR'd page's invisible words over that page of the copy."""
+        if self._broken:
+            return
+        try:
+            if self._writer is None:
+                self._writer = PdfWriter(clone_from=self._reader)
+            overlay_layers(self._writer, {number: layer})
+        except LimitReachedError as exc:
+            raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
+        except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            # the reading stands even if pypdf cannot rewrite this file
+            log.warning("searchable PDF not made: %s", exc)
+            self._broken = True
+
+    def finish(self) -> tuple[Derived, ...]:
+        """The finished copy as a ``Derived``, or nothing if no page was OCR'd."""
+        if self._broken or self._writer is None:
+            return ()
+        try:
+            return (searchable_derived(self._writer),)
+        except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            log.warning("searchable PDF not written: %s", exc)
+            return ()
 
 
 def _ocr_page(number: int, result: OcrResult) -> Page:
@@ -183,46 +208,32 @@ def _ocr_page(number: int, result: OcrResult) -> Page:
     return Page(number, tidy(result.text), "ocr", result.confidence, result.engine)
 
 
-def _read_pages(data: bytes, password: str | None, limits: Limits) -> _Reading:
+def _read_pages(data: bytes, password: str | None, limits: Limits, copy: _SearchableCopy) -> dict[int, Page]:
+    """Every page: its text layer where usable, else tesseract's reading (into ``copy``)."""
     doc = open_pdfium(data, password)
     try:
         with PDFIUM_LOCK:
             count = len(doc)
         if count > limits.max_pdf_pages:
             raise LimitReached(f"{count:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
-        reading = _Reading(page_texts(doc))
+        pages: dict[int, Page] = {}
         to_ocr = []
-        for number, text in enumerate(reading.texts, start=1):
+        for number, text in enumerate(page_texts(doc), start=1):
             if has_usable_text(text):
-                reading.pages[number] = Page(number, tidy(text), "text_layer")
+                pages[number] = Page(number, tidy(text), "text_layer")
             else:
                 to_ocr.append(number)
         placed: list[Picture] = []
         results = ocr_pages(page_pictures(doc, to_ocr, limits, placed), limits)
         for index, result in enumerate(results):
             picture = placed[index]  # appended as each picture was drawn, so always there
-            reading.pages[picture.number] = _ocr_page(picture.number, result)
+            pages[picture.number] = _ocr_page(picture.number, result)
             if result.error is None and result.layer_pdf and result.words:
-                reading.layers[picture.number] = Layer(result.layer_pdf, picture.image_matrix, result.turned)
-        return reading
+                copy.add(picture.number, Layer(result.layer_pdf, picture.image_matrix, result.turned))
+        return pages
     finally:
         with PDFIUM_LOCK:
             doc.close()
-
-
-def _searchable(reader: PdfReader | None, reading: _Reading) -> tuple[Derived, ...]:
-    if reader is None or not reading.layers:
-        return ()
-    try:
-        writer = PdfWriter(clone_from=reader)
-        overlay_layers(writer, reading.layers)
-        return (searchable_derived(writer),)
-    except LimitReachedError as exc:
-        raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
-    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-        # the reading stands even if pypdf cannot rewrite this file
-        log.warning("searchable PDF not made: %s", exc)
-        return ()
 
 
 def _occurred(mentions_first: DatedValue | None, meta: tuple[DatedValue, ...]) -> DatedValue | None:
@@ -245,8 +256,9 @@ class PdfExtractor:
         declared = _declared_pages(reader)
         if declared > limits.max_pdf_pages:
             raise LimitReached(f"{declared:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
-        reading = _read_pages(data, password, limits)
-        pages = tuple(reading.pages[n] for n in sorted(reading.pages))
+        copy = _SearchableCopy(reader)
+        read = _read_pages(data, password, limits, copy)
+        pages = tuple(read[n] for n in sorted(read))
         if not pages:
             raise Corrupt("the PDF has no pages")
         info = _info(reader)
@@ -291,7 +303,7 @@ class PdfExtractor:
             error=error,
             pages=pages,
             date_mentions=mentions,
-            derived=_searchable(reader, reading),
+            derived=copy.finish(),
             facts=facts,
         )
 

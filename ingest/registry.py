@@ -23,7 +23,7 @@ __all__ = ["Extractor", "extract", "failed_record", "register", "registered"]
 log = logging.getLogger(__name__)
 
 # Formats we keep as evidence but cannot read (yet): stored as `partial`, not `failed`.
-_KEPT_UNREAD_PREFIXES = ("image/", "application/pdf", "application/vnd.", "application/msword")
+_KEPT_UNREAD_PREFIXES = ("image/", "application/pdf", "application/vnd.", "application/msword", "application/epub")
 
 
 class Extractor(Protocol):

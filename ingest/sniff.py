@@ -88,8 +88,20 @@ def _is_text(head: bytes) -> bool:
 
 
 def _zip_kind(head: bytes) -> str:
+    # Office and OpenDocument files are zips too, but they are one document, not a folder
+    # of evidence: keep them whole (read .docx, store the rest) instead of expanding them.
     if b"word/" in head:
         return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    if b"xl/" in head:
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if b"ppt/" in head:
+        return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    if head[30:38] == b"mimetype":
+        declared = head[38:120].split(b"PK", 1)[0]
+        if declared.startswith((b"application/vnd.oasis.opendocument", b"application/epub+zip")):
+            return declared.decode("ascii", "replace")
+    if b"[Content_Types].xml" in head:
+        return "application/vnd.openxmlformats-officedocument"
     return "application/zip"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import search as search_service
 from .common import JsonOpt, app, archive_for, emit_json, err, out, parse_day, when
@@ -29,8 +29,14 @@ def search(
     """
     with archive_for(ctx) as archive:
         result = search_service.search(
-            archive, query=query, client=client, kind=kind, date_from=parse_day(date_from),
-            date_to=parse_day(date_to), limit=limit, page=page,
+            archive,
+            query=query,
+            client=client,
+            kind=kind,
+            date_from=parse_day(date_from),
+            date_to=parse_day(date_to),
+            limit=limit,
+            page=page,
         )
     if as_json:
         emit_json(result)
@@ -50,11 +56,18 @@ def reindex(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     Example: casefile reindex
     """
     with archive_for(ctx) as archive:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
-                      disable=not err.is_terminal) as bar:
+        with Progress(
+            TextColumn("reindexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar:
             task = bar.add_task("reindexing", total=None)
             count = search_service.reindex(
-                archive, progress=lambda n: bar.update(task, description=f"reindexing: {n} documents")
+                archive, progress=lambda done, total: bar.update(task, completed=done, total=total)
             )
     if as_json:
         emit_json({"documents": count})

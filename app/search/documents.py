@@ -18,7 +18,16 @@ from .. import models
 from ..models import Client, Item, LedgerEntry, Meta, PageRow, ParticipantRow
 from .backend import IndexDoc
 
-__all__ = ["INDEX_MARK", "changed_item_ids", "docs_for_items", "get_mark", "ledger_head", "set_mark"]
+__all__ = [
+    "INDEX_MARK",
+    "all_docs",
+    "changed_item_ids",
+    "expected_docs",
+    "docs_for_items",
+    "get_mark",
+    "ledger_head",
+    "set_mark",
+]
 
 INDEX_MARK = "search_indexed_seq"
 
@@ -40,6 +49,14 @@ def set_mark(session: Session, seq: int) -> None:
     elif int(meta.value) < seq:
         meta.value = str(seq)
         session.add(meta)
+
+
+def expected_docs(session: Session) -> int:
+    """How many index documents the archive makes: one per page, or one per item without pages."""
+    pages = session.exec(select(func.count()).select_from(PageRow)).one()
+    paged_items = session.exec(select(func.count(func.distinct(PageRow.item_id)))).one()
+    items = session.exec(select(func.count()).select_from(Item)).one()
+    return items - paged_items + pages
 
 
 def changed_item_ids(session: Session, after: int, upto: int) -> list[int]:
@@ -88,9 +105,7 @@ def all_docs(session: Session, batch: int = 500) -> Iterator[IndexDoc]:
     last = 0
     slugs = dict(session.exec(select(Client.id, Client.slug)).all())
     while True:
-        chunk = list(
-            session.exec(select(Item.id).where(col(Item.id) > last).order_by(col(Item.id)).limit(batch)).all()
-        )
+        chunk = list(session.exec(select(Item.id).where(col(Item.id) > last).order_by(col(Item.id)).limit(batch)).all())
         if not chunk:
             return
         yield from _docs_for_chunk(session, chunk, slugs)
@@ -104,9 +119,7 @@ def _docs_for_chunk(session: Session, chunk: list[int], slugs: dict[int, str]) -
     for row in session.exec(select(ParticipantRow).where(col(ParticipantRow.item_id).in_(chunk))).all():
         people[row.item_id].append(row)
     pages: dict[int, list[PageRow]] = defaultdict(list)
-    for row in session.exec(
-        select(PageRow).where(col(PageRow.item_id).in_(chunk)).order_by(col(PageRow.number))
-    ).all():
+    for row in session.exec(select(PageRow).where(col(PageRow.item_id).in_(chunk)).order_by(col(PageRow.number))).all():
         pages[row.item_id].append(row)
     tags = _tags_by_item(session, chunk)
     docs: list[IndexDoc] = []

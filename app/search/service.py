@@ -15,7 +15,15 @@ from ..errors import ArchiveBusy, InvalidInput
 from ..items import KINDS
 from ..models import Client, Item, PageRow
 from .backend import Hit, SearchBackend, SearchRequest
-from .documents import all_docs, changed_item_ids, docs_for_items, get_mark, ledger_head, set_mark
+from .documents import (
+    all_docs,
+    changed_item_ids,
+    docs_for_items,
+    expected_docs,
+    get_mark,
+    ledger_head,
+    set_mark,
+)
 from .querying import check_query
 from .whoosh_index import WhooshIndex
 
@@ -90,13 +98,18 @@ def try_sync_index(archive: Archive) -> str | None:
     return None
 
 
-def reindex(archive: Archive, *, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuilds the index from the database; returns how many documents it holds."""
+def reindex(archive: Archive, *, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuilds the index from the database; returns how many documents it holds.
+
+    ``progress(done, total)`` is called as documents are indexed.
+    """
     backend = backend_for(archive)
     with _sync_lock:
         with archive.read() as session:
             head = ledger_head(session)
-            count = backend.rebuild(all_docs(session), progress=progress)
+            total = expected_docs(session)
+            report = (lambda done: progress(done, total)) if progress else None
+            count = backend.rebuild(all_docs(session), progress=report)
         with archive.write() as uow:
             set_mark(uow.session, head)
     return count
@@ -106,8 +119,15 @@ def _day_start(value: date) -> datetime:
     return datetime.combine(value, time(), tzinfo=UTC)
 
 
-def _request(query: str, client: str | None, kind: str | None, date_from: date | None,
-             date_to: date | None, page: int, page_size: int) -> SearchRequest:
+def _request(
+    query: str,
+    client: str | None,
+    kind: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    page: int,
+    page_size: int,
+) -> SearchRequest:
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind '{kind}' (one of: {', '.join(KINDS)})")
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -143,6 +163,7 @@ def search(
             get_client(session, client)  # an unknown client is an error, not an empty result
     try_sync_index(archive)
     with archive.read() as session:
+
         def texts_of(hits: list[Hit]) -> dict[str, str]:
             # two queries for a page of hits, not one per hit
             texts: dict[str, str] = {}

@@ -8,7 +8,6 @@ so ``Zoe`` finds "Zoë".
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import threading
@@ -34,6 +33,7 @@ from .backend import Hit, IndexDoc, SearchRequest, SearchResult
 
 __all__ = ["WhooshIndex"]
 
+
 class _FoldingTokenizer(RegexTokenizer):
     """Tokens of the accent-folded text: ``Zoë`` is indexed and searched as ``zoe``.
 
@@ -53,8 +53,14 @@ _PARTS = _FoldingTokenizer(r"[^\W_]+") | LowercaseFilter()
 
 _DEFAULT_FIELD = "content"
 _FIELD_ALIASES = {
-    "from": "sender", "to": "recipient", "cc": "recipient", "date": "occurred", "tag": "tags",
-    "body": "content", "title": "content", "subject": "content",
+    "from": "sender",
+    "to": "recipient",
+    "cc": "recipient",
+    "date": "occurred",
+    "tag": "tags",
+    "body": "content",
+    "title": "content",
+    "subject": "content",
 }
 _MAX_PREFIX_TERMS = 64  # a prefix query ORs at most this many of its most frequent words
 _PREFIX_SCAN = 2_000  # ... chosen among at most this many candidate words
@@ -123,7 +129,9 @@ class WhooshIndex:
         self.folder = folder
         self.writer_timeout = writer_timeout
         self.writer_memory_mb = writer_memory_mb
-        self.rebuild_processes = max(1, os.cpu_count() or 1)
+        # worker processes for a full rebuild; Whoosh forks them, which is unsafe in a
+        # threaded server, and on 2 cores measured no faster: one by default
+        self.rebuild_processes = 1
         self._lock = threading.Lock()
         self._ix = self._open_or_create()
         self._searcher = None
@@ -141,8 +149,13 @@ class WhooshIndex:
             if procs > 1:
                 # a bulk rebuild: documents are analysed by worker processes, one segment
                 # each, instead of one core doing all the tokenising and posting
-                return ix.writer(timeout=self.writer_timeout, delay=0.1, procs=procs, multisegment=True,
-                                 limitmb=max(64, self.writer_memory_mb // procs))
+                return ix.writer(
+                    timeout=self.writer_timeout,
+                    delay=0.1,
+                    procs=procs,
+                    multisegment=True,
+                    limitmb=max(64, self.writer_memory_mb // procs),
+                )
             return ix.writer(timeout=self.writer_timeout, delay=0.1, limitmb=self.writer_memory_mb)
         except LockError as exc:
             raise ArchiveBusy(

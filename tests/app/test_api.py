@@ -74,3 +74,17 @@ def test_pages_escape_user_content(client: TestClient, settings: Settings) -> No
     assert "<img src=x" not in page.text
     assert client.get("/").status_code == 200
     assert client.get("/clients/northwind").status_code == 200
+
+
+def test_search_page_marks_matches_and_escapes(client: TestClient, settings: Settings) -> None:
+    from app.ingesting import ingest_bytes
+
+    archive = open_archive(settings)
+    ingest_bytes(archive, filename="x.eml", data=b"From: x@evil.example\nSubject: <b>bold</b>\n\nquokka <script>\n")
+    archive.close()
+    page = client.get("/search", params={"q": "quokka"})
+    assert page.status_code == 200
+    assert "<mark>quokka</mark>" in page.text
+    assert "<script>" not in page.text and "&lt;b&gt;bold&lt;/b&gt;" in page.text
+    bad = client.get("/search", params={"q": '"open'})
+    assert bad.status_code == 200 and "unclosed quote" in bad.text

@@ -120,3 +120,12 @@ def test_api_search_errors_are_422_not_500(settings: Settings) -> None:
         assert response.status_code == 422
         assert "parentheses" in response.json()["detail"]
         assert client.get("/api/search", params={"q": "x", "client": "nobody"}).status_code == 404
+
+
+def test_reindex_reports_progress_against_the_expected_total(archive: Archive) -> None:
+    from app.ingesting import ingest_paths
+
+    ingest_paths(archive, paths=[SAMPLES / "northwind" / "contracts"], client="northwind")
+    seen: list[tuple[int, int]] = []
+    count = reindex(archive, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (count, count)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest import Record, Status
-from tests.ingest.ocr_accuracy import CORPUS, corpus_record, word_accuracy
+from tests.ingest.ocr_accuracy import CORPUS, corpus_path, corpus_record, word_accuracy
 
 FOLDERS = ("malformed", "pdf_text", "pdf_scanned", "images", "contracts")
 
@@ -141,7 +141,7 @@ def test_owner_password_pdfs_open() -> None:
 
 
 def test_password_pdf_opens_with_the_password() -> None:
-    if not (CORPUS / "malformed/paperless_password-is-test.pdf").exists():
+    if not corpus_path("malformed/paperless_password-is-test.pdf").exists():
         pytest.skip("../shared/corpus is not present on this machine")
     record = corpus_record("malformed/paperless_password-is-test.pdf", "test")
     assert record.status is Status.OK
@@ -150,7 +150,7 @@ def test_password_pdf_opens_with_the_password() -> None:
 
 def test_contract_text_matches_cuad_text() -> None:
     record = _record("contracts/ADUROBIOTECH_2020_consulting_agreement.pdf")
-    truth = (CORPUS / "contracts/ADUROBIOTECH_2020_consulting_agreement.txt").read_text(
+    truth = corpus_path("contracts/ADUROBIOTECH_2020_consulting_agreement.txt").read_text(
         encoding="utf-8", errors="replace"
     )
     accuracy = word_accuracy(truth, record.text)

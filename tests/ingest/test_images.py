@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
 
 from ingest import Context, DateSource, Limits, Source, Status, extract
-from tests.ingest.ocr_accuracy import CORPUS, corpus_record, word_accuracy
+from tests.ingest.ocr_accuracy import corpus_record, word_accuracy
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 LINES = ["Invoice INV-2024-031", "Payment due by 30 April 2024", "Thank you for your order"]
@@ -169,9 +169,3 @@ def test_truncated_image_is_corrupt(page: Image.Image) -> None:
     assert record.status is Status.FAILED
     assert record.error.startswith("corrupt: ")
     assert "\n" not in record.error
-
-
-def test_corpus_images_exist() -> None:
-    if not (CORPUS / "images").is_dir():
-        pytest.skip("../shared/corpus is not present on this machine")
-    assert (CORPUS / "images/tesseract_phototest.tif").exists()

@@ -10,11 +10,11 @@ from PIL import Image
 
 from ingest import Context, Limits, Source, Status, extract
 from ingest.ocr import OcrResult, PageImage, engine_name, ocr_image, ocr_pages, page_image, worker_count
-from tests.ingest.ocr_accuracy import CORPUS, corpus_record, word_accuracy
+from tests.ingest.ocr_accuracy import corpus_path, corpus_record, word_accuracy
 
 
 def _corpus(relative: str):
-    path = CORPUS / relative
+    path = corpus_path(relative)
     if not path.exists():
         pytest.skip("../shared/corpus is not present on this machine")
     return path

@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from ingest import Context, DateSource, Kind, Limits, Source, Status, extract
 from ingest.pdf import parse_pdf_date, sensible_title
 from ingest.pdfpages import has_usable_text
-from tests.ingest.ocr_accuracy import CORPUS, corpus_record, word_accuracy
+from tests.ingest.ocr_accuracy import corpus_path, corpus_record, word_accuracy
 from tests.ingest.pdf_samples import (
     array_bomb_pdf,
     circular_xref_pdf,
@@ -345,13 +345,13 @@ def test_truncated_pdf() -> None:
 
 
 def test_bad_stream_length_reads() -> None:
-    record = _pdf((CORPUS / "malformed/pypdf_issue-297_bad_stream_length.pdf").read_bytes())
+    record = _pdf(corpus_path("malformed/pypdf_issue-297_bad_stream_length.pdf").read_bytes())
     assert record.status is Status.OK
     assert record.text == "test example"
 
 
 def test_junk_before_header_opens() -> None:
-    record = _pdf((CORPUS / "malformed/paperless_junk_before_pdf_header.pdf").read_bytes())
+    record = _pdf(corpus_path("malformed/paperless_junk_before_pdf_header.pdf").read_bytes())
     assert record.status is Status.OK
     assert "Invoice number" in record.text
     assert record.facts["page_count"] == 2
@@ -375,7 +375,7 @@ def test_html_named_pdf_is_not_read_as_pdf() -> None:
     ],
 )
 def test_password_protected_pdf(password: str | None, status: Status, error: str | None) -> None:
-    path = CORPUS / "malformed/paperless_password-is-test.pdf"
+    path = corpus_path("malformed/paperless_password-is-test.pdf")
     if not path.exists():
         pytest.skip("../shared/corpus is not present on this machine")
     record = _pdf(path.read_bytes(), path.name, password=password)

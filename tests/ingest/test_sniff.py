@@ -38,3 +38,44 @@ def test_mbox_separator_needs_a_date() -> None:
     assert looks_like_mbox_separator(b"From dana@x.example Mon Jan 15 09:12:00 2024\n")
     assert looks_like_mbox_separator(b"From - Tue Feb 21 10:04:06 2017\r\n")
     assert not looks_like_mbox_separator(b"From time to time we meet.\n")
+
+
+def _zip(members: list[tuple[str, str]]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members:
+            method = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            archive.writestr(name, text, compress_type=method)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("members", "expected_type", "expected_status"),
+    [
+        (
+            [("mimetype", "application/vnd.oasis.opendocument.text"), ("content.xml", "<x/>")],
+            "application/vnd.oasis.opendocument.text",
+            "partial",
+        ),
+        (
+            [("[Content_Types].xml", "<x/>"), ("xl/workbook.xml", "<x/>")],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "partial",
+        ),
+        ([("mimetype", "application/epub+zip"), ("META-INF/container.xml", "<x/>")], "application/epub+zip", "partial"),
+        ([("a.txt", "hello")], "application/zip", "ok"),
+    ],
+)
+def test_office_files_are_documents_not_folders(
+    members: list[tuple[str, str]], expected_type: str, expected_status: str
+) -> None:
+    from ingest import Source, extract
+
+    data = _zip(members)
+    assert sniff(data[:8192], "upload") == expected_type
+    record = extract(Source.from_bytes(data, "upload"))
+    assert record.status == expected_status
+    assert not list(record.children) or expected_type == "application/zip"
