@@ -233,7 +233,7 @@ def serve(
     """
     import uvicorn
 
-    from .main import create_app
+    from ..main import create_app
 
     settings: Settings = ctx.obj
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,33 @@ def test_every_corpus_mail_and_notes_file_ingests_without_a_traceback(tmp_path: 
     assert by_name["ingest_rfc822_text_named_dot_msg.msg"]["kind"] == "email"
     assert by_name["enron_dorland-c_sent_items_66.eml"]["status"] == "ok"
     assert run(data, "verify-archive").returncode == 0
+
+
+def test_serve_starts_on_localhost_and_answers(tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    from tests.conftest import CASEFILE
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CASEFILE_DATA": str(tmp_path / "data")}
+    server = subprocess.Popen(
+        [str(CASEFILE), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    body = json.loads(response.read())
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                time.sleep(0.3)
+        assert body == {"status": "ok", "schema_version": 1}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
