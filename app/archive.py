@@ -93,6 +93,10 @@ class Archive:
         if self.search is not None:
             self.search.close()
             self.search = None
+        if self.engine.dialect.name == "sqlite":
+            # keeps the query planner's statistics current (SQLite's advice for every close)
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize")
         self.engine.dispose()
 
 

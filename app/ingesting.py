@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ingest import registry
 from ingest.records import Kind, Record, Status
@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 _BATCH = 200
 
 Progress = Callable[[str, int], None]  # (what happened, files finished)
+
+# Only the hash in WHERE: with "AND kind = ..." SQLite's planner may pick the (far less
+# selective) kind index and scan every email. A plain statement: it runs per message.
+_SAME_BYTES = text("SELECT id, kind, parent_id FROM item WHERE sha256 = :sha256")
+
 
 
 @dataclass
@@ -187,10 +192,9 @@ def _prepare_client(run: _Run) -> None:
             ensure_client(uow.session, UNASSIGNED)
 
 
-def _existing_top_level(session: Session, sha256: str) -> Item | None:
-    return session.exec(
-        select(Item).where(Item.sha256 == sha256, Item.parent_id.is_(None))  # type: ignore[union-attr]
-    ).first()
+def _existing_top_level(session: Session, sha256: str) -> int | None:
+    rows = session.connection().execute(_SAME_BYTES, {"sha256": sha256}).all()
+    return next((row.id for row in rows if row.parent_id is None), None)
 
 
 def _ingest_stored(
@@ -202,11 +206,11 @@ def _ingest_stored(
         existing = _existing_top_level(uow.session, blob.sha256)
         if existing is not None:
             uow.ledger.append(
-                actor=uow.actor, action="received-again", item_id=existing.id,
+                actor=uow.actor, action="received-again", item_id=existing,
                 details={"sha256": blob.sha256, "filename": filename, "origin": origin},
             )
             report.duplicates += 1
-            report.item_ids.append(existing.id)  # type: ignore[arg-type]
+            report.item_ids.append(existing)
             return
     source = Source(
         filename=filename, path=run.archive.blobs.path_for(blob.sha256), modified_at=mtime
@@ -295,9 +299,6 @@ def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: StoredItem,
         record_child(run, uow, router, item, grandchild)
 
 
-_STORED_EMAIL = text("SELECT id FROM item WHERE sha256 = :sha256 AND kind = 'email' LIMIT 1")
-
-
 def _stored_email(session: Session, sha256: str) -> int | None:
-    # a plain statement, not an ORM query: this runs once per mailbox message
-    return session.connection().execute(_STORED_EMAIL, {"sha256": sha256}).scalar()
+    rows = session.connection().execute(_SAME_BYTES, {"sha256": sha256}).all()
+    return next((row.id for row in rows if row.kind == Kind.EMAIL.value), None)

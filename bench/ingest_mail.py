@@ -1,8 +1,9 @@
 """Mail ingest benchmark: Casefile's mbox ingest against a stdlib-only parse of the same file.
 
 Prints messages/s and peak RSS for both, measured in the same run, each in its own
-process so their memory does not mix. Then ingests a ~1 GB mbox (large attachments) to
-show that memory stays flat however big the mailbox is.
+process so their memory does not mix (peak RSS sampled over each process tree). Then
+ingests a ~1 GB mbox (large attachments) to show that memory stays flat however big the
+mailbox is.
 
     .venv/bin/python bench/ingest_mail.py [--messages 10000] [--big-mb 1024]
 
@@ -22,6 +23,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+
+from rss import TreeRss
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WORDS = (
     "invoice delivery deadline loyalty module scope change payment overdue contract meeting "
@@ -74,7 +79,7 @@ count = 0
 for message in mailbox.mbox(sys.argv[1], factory=parser.parse):
     count += 1
 elapsed = time.perf_counter() - start
-print(count, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(count, elapsed, 0)
 """
 
 # Ingest = store the originals, read them, record items and custody. Indexing for search
@@ -98,26 +103,25 @@ if __name__ == "__main__":
     index_s = time.perf_counter() - started
     from app.items import list_items
     emails = list_items(archive, kind="email", limit=1).total
-    print(emails, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, indexed, index_s)
+    print(emails, elapsed, 0, indexed, index_s)
 """
 
 
 def _run(code: str, *args: str) -> list[float]:
-    # peak RSS of the process plus its largest child (the ingest's parser workers)
-    code += (
-        "\n    import resource as _r\n"
-        "    print(_r.getrusage(_r.RUSAGE_CHILDREN).ru_maxrss)\n"
-        if "__main__" in code else
-        "\nimport resource as _r\nprint(_r.getrusage(_r.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
+    """Runs ``code`` in its own process; its printed figures, then the peak RSS (MB) of its
+    whole process tree (the ingest's parser workers included), sampled while it runs."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(code)  # a file, not -c: parser workers re-import the main module
-    out = subprocess.run([sys.executable, script.name, *args], check=True, capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONPATH": "."})
+    process = subprocess.Popen([sys.executable, script.name, *args], stdout=subprocess.PIPE, text=True,
+                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    with TreeRss(process.pid) as tree:
+        out, _ = process.communicate()
     Path(script.name).unlink()
-    values = [float(v) for v in out.stdout.split()]
-    values[2] = (values[2] + values[-1]) / 1024  # KiB -> MiB, self + largest child
-    return values[:-1]
+    if process.returncode:
+        raise SystemExit(f"benchmark child failed with exit code {process.returncode}")
+    values = [float(v) for v in out.split()]
+    values[2] = tree.peak_mb
+    return values
 
 
 def main() -> None:

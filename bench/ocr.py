@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont  # noqa: E402
+from rss import TreeRss  # noqa: E402
 
 __all__ = ["build", "contract_pages", "main", "run_ocrmypdf", "run_ours", "run_tesseract", "scan"]
 
@@ -225,50 +225,6 @@ def run_ocrmypdf(pdf: Path) -> dict[str, object]:
     return {"seconds": elapsed, "text": text}
 
 
-class _TreeRss:
-    """Samples the summed RSS of this process and all its descendants (true concurrent peak)."""
-
-    def __init__(self) -> None:
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> _TreeRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
-            self._stop.wait(0.05)
-
-
-def _tree_rss_kb(root: int) -> int:
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
-        except OSError:
-            continue
-        pid = int(entry)
-        children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-
-
 def _child(which: str, folder: Path) -> None:
     pdf = folder / "scanned-contract.pdf"
     jpegs = sorted(folder.glob("page-*.jpg"))
@@ -277,7 +233,7 @@ def _child(which: str, folder: Path) -> None:
 
         registered()  # import every format module first: a running archive has them loaded
     before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    with _TreeRss() as tree:
+    with TreeRss(os.getpid()) as tree:
         if which == "tesseract":
             result = run_tesseract(jpegs)
         else:

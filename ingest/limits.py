@@ -17,7 +17,7 @@ MiB = 1024 * 1024
 class Limits:
     """Upper bounds for one extraction; hitting one raises ``LimitReached``."""
 
-    max_file_bytes: int = 512 * MiB  # bigger files are stored but not extracted
+    max_file_bytes: int = 512 * MiB  # files read whole: bigger ones are stored, not read (mailboxes stream)
     max_message_bytes: int = 64 * MiB  # one email (inside an mbox too)
     max_mime_parts: int = 500
     max_mime_depth: int = 12
@@ -33,6 +33,8 @@ class Limits:
     ocr_seconds_per_page: float = 120.0
     ocr_languages: str = "eng"
     ocr_workers: int = 0  # 0 = one per core
-    ingest_workers: int = 0  # processes parsing a large mailbox; 0 = one per core
+    # processes parsing a large mailbox: 1 parses in-process (each worker holds its own
+    # copy of the parsers, ~80 MB); 0 = one per core, for machines with cores to spare
+    ingest_workers: int = 1
     parallel_from_bytes: int = 4 * MiB  # smaller mailboxes are parsed in-process (workers cost a start-up)
     default_timezone: str = "UTC"  # for dates written without an offset

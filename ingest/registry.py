@@ -116,12 +116,8 @@ def extract(source: Source, ctx: Context | None = None, kind: Kind | None = None
     fallback_kind = kind or Kind.DOCUMENT
     if source.size == 0:
         return failed_record(source, content_type, Corrupt("empty file (0 bytes)"), fallback_kind)
-    if source.size > ctx.limits.max_file_bytes:
-        error = LimitReached(
-            f"{source.size:,} bytes is over max_file_bytes ({ctx.limits.max_file_bytes:,}); "
-            "stored without reading"
-        )
-        return failed_record(source, content_type, error, fallback_kind)
+    # No size check here: an extractor that reads a whole file asks ``source.read(limit)``
+    # (a clear "limit" failure), while a mailbox streams and is bounded per message.
     unsupported: Unsupported | None = None
     for extractor in _candidates(content_type, source.extension):
         try:

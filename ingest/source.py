@@ -55,7 +55,7 @@ class Source:
     def read(self, limit: int) -> bytes:
         """All the bytes, refusing more than ``limit`` (a ``LimitReached``)."""
         if self.size > limit:
-            raise LimitReached(f"{self.size:,} bytes is over the {limit:,}-byte limit")
+            raise LimitReached(f"{self.size:,} bytes is over the {limit:,}-byte limit for reading a file whole; stored")
         if self.data is not None:
             return self.data
         assert self.path is not None
