@@ -9,9 +9,11 @@ times, best of ``--repeat`` each, in the same process:
 - baseline: ``SELECT * FROM item WHERE client_id = ? ORDER BY occurred_at_utc``, fetch all;
 - timeline: ``build_timeline(...)`` then ``model_dump_json()``;
 
-and prints them side by side with the ratio and peak RSS after each.
+and prints them side by side with the ratio and peak RSS after each. ``--phases`` also
+times the steps of one build separately (best of ``--repeat``, as multiples of the plain
+query), with the collector paused as ``build_timeline`` pauses it.
 
-    .venv/bin/python bench/timeline.py [--items 20000] [--repeat 3]
+    .venv/bin/python bench/timeline.py [--items 20000] [--repeat 3] [--phases]
 
 Targets: timeline <= 5x the plain query, and under 1 s.
 """
@@ -19,6 +21,7 @@ Targets: timeline <= 5x the plain query, and under 1 s.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import resource
@@ -26,8 +29,10 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
@@ -36,8 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import changes  # noqa: E402
 from app.archive import Archive, open_archive  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.models import Client, ClientAddress, DateMentionRow, Item, ItemTag, ParticipantRow  # noqa: E402
-from app.timeline import build_timeline  # noqa: E402
+from app.models import Client, ClientAddress, DateMentionRow, Item, ItemTag, ParticipantRow, utc_now  # noqa: E402
+from app.timeline import Timeline, build_timeline  # noqa: E402
+from app.timeline.build import _Sides  # noqa: E402
+from app.timeline.entries import Filters, listing  # noqa: E402
+from app.timeline.keyfacts import key_facts  # noqa: E402
+from app.timeline.loading import load_client  # noqa: E402
+from app.timeline.schemas import TimelineFilters, trusted  # noqa: E402
+from app.timeline.silences import find_silences  # noqa: E402
 
 WORDS = (
     "invoice delivery deadline loyalty module scope change payment overdue contract meeting "
@@ -140,6 +151,68 @@ def best_of(repeat: int, call: Any) -> tuple[float, Any]:
     return best, result
 
 
+PHASES = (
+    ("load: 6 set-based queries + records", "load"),
+    ("threads (union-find) and actors", "sides"),
+    ("contacts + silences", "silences"),
+    ("entries: summaries, models, time order", "entries"),
+    ("key facts", "facts"),
+    ("the Timeline; freeing the build's records", "assemble"),
+    ("model_dump_json", "dump"),
+    ("the collector's one pass over the result", "collect"),
+    ("freeing the result", "free"),
+)
+
+
+def phases(archive: Archive, repeat: int) -> dict[str, float]:
+    """Seconds per step of one build (best of ``repeat``), mirroring ``build_timeline``."""
+    best: dict[str, float] = {}
+    settings = archive.settings
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()
+        try:
+            clock, zone = utc_now(), ZoneInfo(settings.timezone)
+            filters = Filters.checked(date_from=None, date_to=None, kinds=None, only_flagged=False, tags=None)
+            laps: list[float] = [time.perf_counter()]
+            with archive.read() as session:
+                data = load_client(session, "bench")
+            laps.append(time.perf_counter())
+            sides = _Sides(data)
+            laps.append(time.perf_counter())
+            contacts = sides.contacts()
+            local = {c.item_id: data.items[c.item_id].occurred_at for c in contacts}
+            report = find_silences(contacts, threshold_days=settings.silence_days, clock=clock, local=local)
+            laps.append(time.perf_counter())
+            entries, undated = listing(data, filters, actors=sides.actors, thread_of=sides.thread_of,
+                                       calls=sides.calls, zone=zone,
+                                       awaiting={i for s in report.silences for i in s.unanswered})
+            laps.append(time.perf_counter())
+            facts = key_facts(data, actors=sides.actors, contacts=contacts, silences=report.silences,
+                              medians=report.median_response_hours, threshold_days=settings.silence_days,
+                              clock=clock, zone=zone)
+            laps.append(time.perf_counter())
+            result = trusted(Timeline)({
+                "client": data.slug, "client_name": data.name, "generated_at": clock,
+                "filters": TimelineFilters.model_validate(filters.as_dict()), "entries": entries,
+                "silences": report.silences, "undated": undated, "summary": facts, "threads": sides.threads,
+                "warnings": [],
+            })
+            del data, sides, contacts, local, report, entries, undated, facts
+            laps.append(time.perf_counter())
+            result.model_dump_json()
+            laps.append(time.perf_counter())
+        finally:
+            gc.enable()
+        gc.collect(0)
+        laps.append(time.perf_counter())
+        del result
+        laps.append(time.perf_counter())
+        for (_, key), (start, end) in zip(PHASES, pairwise(laps), strict=True):
+            best[key] = min(best.get(key, float("inf")), end - start)
+    return best
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -148,6 +221,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--phases", action="store_true", help="also time each step of one build")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         archive = open_archive(Settings(data=Path(tmp) / "data", actor="bench", timezone="Europe/London"))
@@ -169,6 +243,7 @@ def main() -> None:
         base_rss = peak_rss_mb()
         tl_s, size = best_of(args.repeat, timeline)
         tl_rss = peak_rss_mb()
+        steps = phases(archive, args.repeat) if args.phases else {}
         archive.close()
     ratio = tl_s / base_s
     print(f"{'':28}{'time (best of ' + str(args.repeat) + ')':>22}{'peak RSS':>12}")
@@ -176,6 +251,12 @@ def main() -> None:
     print(f"{'timeline JSON (' + format(size // 1024, ',') + ' KiB)':28}{tl_s * 1000:>19.1f} ms{tl_rss:>9.0f} MB")
     print(f"ratio {ratio:.2f}x (target <= 5x): {'OK' if ratio <= 5 else 'MISSED'}; "
           f"timeline {tl_s:.3f} s (target < 1 s): {'OK' if tl_s < 1 else 'MISSED'}")
+    if steps:
+        print(f"\n{'phase (best of ' + str(args.repeat) + ', plain SELECT = 1.0x)':48}{'time':>10}{'x plain':>9}")
+        for label, key in PHASES:
+            print(f"{label:48}{steps[key] * 1000:>7.1f} ms{steps[key] / base_s:>8.1f}x")
+        total = sum(steps.values())
+        print(f"{'sum of the phases':48}{total * 1000:>7.1f} ms{total / base_s:>8.1f}x")
 
 
 if __name__ == "__main__":

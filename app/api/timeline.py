@@ -37,7 +37,9 @@ def get_timeline(
         only_flagged=only_flagged, tags=tag,
     )
     if format == "json":
-        return result
+        # serialised once, as built: returning the model would make FastAPI validate and
+        # convert all of its entries again (the response schema is still documented above)
+        return Response(result.model_dump_json(), media_type="application/json")
     render, media_type = FORMATS[format]
     headers = dict(_HTML_HEADERS) if format == "html" else {"X-Content-Type-Options": "nosniff"}
     if format == "csv":

@@ -24,19 +24,18 @@ address, or by a name seen on the client's mail), or an event recorded as a meet
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ..clients import Identity, domain_of
 from .loading import ClientData, ItemFacts
 
 __all__ = ["Contact", "Parties", "call_facts"]
 
-_RECIPIENTS = ("to", "cc", "bcc")
+_RECIPIENTS = frozenset({"to", "cc", "bcc"})
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(NamedTuple):
     """One message or call between the sides, as the silence finder sees it."""
 
     item_id: int
@@ -112,8 +111,7 @@ class Parties:
     def actor(self, item: ItemFacts, direction: str | None = None) -> str:
         """The actor of an item, by the rules in this module's docstring."""
         if item.kind == "email":
-            senders = item.addresses("from")
-            return self.side(senders[0]) if senders else "unknown"
+            return self.side(item.sender) if item.sender else "unknown"
         if item.kind == "call":
             if direction in ("incoming", "missed"):
                 return "client"
@@ -124,6 +122,15 @@ class Parties:
             return "us"
         return "document"
 
+    def _addressed_to(self, item: ItemFacts, side: str) -> bool:
+        # one plain loop: this runs for every email of the client
+        sides = self._sides
+        for role, address, _ in item.participants:
+            if address and role in _RECIPIENTS:
+                if (sides.get(address) or self.side(address)) == side:
+                    return True
+        return False
+
     def contact(self, item: ItemFacts, actor: str, thread_id: int | None, direction: str | None,
                 seconds: int | None) -> Contact | None:
         """The item as a contact between the sides, or None if it is not one."""
@@ -131,7 +138,7 @@ class Parties:
             return None
         if item.kind == "email":
             other = "client" if actor == "us" else "us"
-            addressed = any(self.side(a) == other for a in item.addresses(*_RECIPIENTS))
+            addressed = self._addressed_to(item, other)
             # Mail from the client reached us whoever it was addressed to, so it answers
             # us; ours answers the client only if it went to them.
             answers = addressed if actor == "us" else True

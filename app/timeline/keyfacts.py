@@ -45,6 +45,7 @@ from .schemas import (
     ReplyRef,
     Silence,
 )
+from .silences import in_time_order
 from .wording import long_date
 
 __all__ = ["delivery_evidence", "key_facts"]
@@ -75,8 +76,7 @@ _DELIVERY_HINTS = ("confirm", "today", "now", "have")
 
 
 def _maybe(text: str, words: tuple[str, ...]) -> bool:
-    low = text.lower()
-    return any(word in low for word in words)
+    return any(map(text.lower().__contains__, words))
 
 
 def _cite(item: ItemFacts, mention: MentionFacts) -> Citation:
@@ -148,12 +148,28 @@ def _deadlines(data: ClientData, evidence: Sequence[tuple[ItemFacts, str]]) -> l
     return facts
 
 
+def _find_number(source: str) -> re.Match[str] | None:
+    # Every match starts at "inv" (INV-..., invoice no. ...). In ASCII text, where the
+    # lower-cased text keeps every position and no other letter folds to i, n or v, try
+    # only those places rather than scanning a page of text position by position.
+    if not source.isascii():
+        return _NUMBER.search(source)
+    low = source.lower()
+    start = low.find("inv")
+    while start >= 0:
+        match = _NUMBER.match(source, start)
+        if match:
+            return match
+        start = low.find("inv", start + 1)
+    return None
+
+
 def _number(item: ItemFacts) -> str | None:
     sources = [item.title, item.filename or ""]
     if item.kind in ("document", "attachment"):
         sources.append(item.head)
     for source in sources:
-        match = _NUMBER.search(source)
+        match = _find_number(source)
         if match:
             return (match.group(1) or match.group(2)).upper().replace("‐", "-").replace("–", "-")
     return None
@@ -167,15 +183,12 @@ class _Later:
 
     def __init__(self, data: ClientData, actors: Mapping[int, str], contacts: Sequence[Contact]) -> None:
         self.data = data
-        self.replies = sorted(
-            (c for c in contacts if c.speaker == "client" and (c.answers or c.two_way)),
-            key=lambda c: (c.at, c.item_id),
-        )
+        self.replies = in_time_order(c for c in contacts if c.speaker == "client" and (c.answers or c.two_way))
         self.reply_times = [c.at for c in self.replies]
         payments = [
             (item, item.words()) for item in data.items.values()
             if item.at_utc is not None and (
-                _PAYMENT_TAGS & set(item.tags)
+                (item.tags and not _PAYMENT_TAGS.isdisjoint(item.tags))
                 or (item.kind == "email" and actors.get(item.id) == "client" and _maybe(item.words(), _PAID_WORDS)
                     and _PAID.search(item.words()))
             )
@@ -275,18 +288,25 @@ def key_facts(
     evidence = delivery_evidence(data, actors)
     groups: dict[str, list[ItemFacts]] = defaultdict(list)
     numbers: dict[int, str | None] = {}
-    for item in sorted(data.items.values(), key=lambda i: (i.at_utc is None, i.at_utc or clock, i.id)):
-        named = f"{item.title} {item.filename or ''}"
-        if "inv" in named.lower() and _INVOICE.search(named):
+    # "inv" cannot span the space that joins title and file name: test each alone, and
+    # put in time order only the few items that name an invoice
+    named = [
+        item for item in data.items.values()
+        if "inv" in item.title.lower() or (item.filename and "inv" in item.filename.lower())
+    ]
+    for item in sorted(named, key=lambda i: (i.at_utc is None, i.at_utc or clock, i.id)):
+        if _INVOICE.search(f"{item.title} {item.filename or ''}"):
             numbers[item.id] = number = _number(item)
             # an invoice is a file or a number; "Re: invoice" chatter alone is neither
             if number or item.kind in ("document", "attachment"):
                 groups[number or f"item:{item.id}"].append(item)
-    later = _Later(data, actors, contacts)
-    invoices = [
-        fact for group in groups.values()
-        if (fact := _invoice(group, data, actors, later, clock, zone, numbers)) is not None
-    ]
+    invoices: list[InvoiceFact] = []
+    if groups:  # replies and payment evidence are only looked up for an invoice
+        later = _Later(data, actors, contacts)
+        invoices = [
+            fact for group in groups.values()
+            if (fact := _invoice(group, data, actors, later, clock, zone, numbers)) is not None
+        ]
     invoices.sort(key=lambda f: (f.sent_at is None, f.sent_at or clock, f.item_id))
     return KeyFacts(
         contract_effective=_dated_fact(effective) if effective else None,

@@ -12,8 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import text
@@ -26,18 +24,25 @@ from .wording import fresh_text
 __all__ = ["ClientData", "ItemFacts", "MentionFacts", "load_client", "offset_zone"]
 
 # The head of an item's text is enough for a one-line summary and for the key-fact
-# heuristics; a 500-page contract is never read whole for a timeline. Only calls and
-# notes have facts the timeline reads (direction, duration, "recorded as a meeting").
+# heuristics; a 500-page contract is never read whole for a timeline. How much of the
+# head each kind needs: a summary shows the first ``SUMMARY_CHARS`` (flattened from
+# twice that); an email's own words are looked for in its first ``WORDS_CHARS``; an
+# invoice number in the first ``HEAD_CHARS`` of a document. Only calls and notes have
+# facts the timeline reads (direction, duration, "recorded as a meeting").
 HEAD_CHARS = 1000
-# A one-line summary or a "confirm delivery" shows in the first lines of a message.
 WORDS_CHARS = 800
+SUMMARY_CHARS = 200
 
+# Repeated values come back as flags or NULL where only one value matters: a string per
+# row for "application/mbox" or "ok" is 20,000 allocations for nothing.
 _ITEMS = text(
-    "SELECT id, parent_id, kind, title, occurred_at_utc, occurred_offset_min, date_source,"
-    " date_detail, date_precision, original_filename, content_type, message_id, in_reply_to,"
-    " email_references, status, source_row,"
-    " CASE WHEN kind IN ('call', 'note') THEN facts_json ELSE '{}' END, substr(text, 1, :head)"
-    " FROM item WHERE client_id = :client"
+    "SELECT id, parent_id, kind, title, occurred_at_utc, coalesce(occurred_offset_min, 0), date_source,"
+    " coalesce(date_detail, ''), date_precision = 'day', original_filename, content_type = 'application/mbox',"
+    " message_id, in_reply_to, coalesce(email_references, ''), nullif(status, 'ok'), source_row,"
+    " CASE WHEN kind IN ('call', 'note') THEN nullif(facts_json, '') END,"
+    " coalesce(substr(text, 1, CASE WHEN kind = 'email' THEN :words"
+    " WHEN kind IN ('document', 'attachment') THEN :head ELSE :summary END), '')"
+    " FROM item WHERE client_id = :client ORDER BY id"
 )
 _PARTICIPANTS = text(
     "SELECT p.item_id, p.role, lower(coalesce(p.address, '')), coalesce(p.name, '') FROM participant p"
@@ -107,9 +112,9 @@ class ItemFacts:
     offset_min: int
     date_source: str
     date_detail: str
-    precision: str | None
+    by_day: bool  # the date is known to the day only (no time of day)
     filename: str | None
-    content_type: str
+    mailbox: bool  # an application/mbox file: only its messages are events
     message_id: str | None
     in_reply_to: str | None
     references: str
@@ -125,6 +130,7 @@ class ItemFacts:
     tags: Sequence[str] = ()
     notes: Sequence[NotePublic] = ()
     children: Sequence[int] = ()
+    sender: str = ""  # the first ``from`` address, if any
     own_words: str | None = None
 
     def words(self) -> str:
@@ -156,13 +162,23 @@ def load_client(session: Session, slug: str) -> ClientData:
     conn = session.connection()
     params = {"client": client.id}
     items: dict[int, ItemFacts] = {}
-    for row in conn.execute(_ITEMS, {**params, "head": HEAD_CHARS}).all():
-        at_utc, offset = _utc(row[4]), row[5] or 0
-        items[row[0]] = ItemFacts(
-            row[0], row[1], row[2], row[3], at_utc, offset, row[6], row[7] or "",
-            row[8], row[9], row[10], row[11], row[12], row[13] or "", row[14], row[15],
-            row[16] or "{}", row[17] or "",
-            at_utc.astimezone(offset_zone(offset)) if at_utc is not None else None,
+    record = ItemFacts
+    heads = {"head": HEAD_CHARS, "words": WORDS_CHARS, "summary": 2 * SUMMARY_CHARS}
+    for (item_id, parent_id, kind, title, at, offset, date_source, date_detail, by_day, filename, mailbox,
+         message_id, in_reply_to, references, status, source_row, facts_json, head) in conn.execute(
+            _ITEMS, {**params, **heads}).all():
+        # one conversion per row, inlined: this loop runs once per item
+        if at is None:
+            local = None
+        else:
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at)
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+            local = at.astimezone(_ZONES.get(offset) or offset_zone(offset))
+        items[item_id] = record(
+            item_id, parent_id, kind, title, at, offset, date_source, date_detail, bool(by_day), filename,
+            bool(mailbox), message_id, in_reply_to, references, status or "ok", source_row, facts_json or "{}", head,
+            local,
         )
     children: dict[int, list[int]] = defaultdict(list)
     for item in items.values():
@@ -170,13 +186,22 @@ def load_client(session: Session, slug: str) -> ClientData:
             children[item.parent_id].append(item.id)
     for item_id, kids in children.items():
         items[item_id].children = kids
-    for item_id, rows in groupby(conn.execute(_PARTICIPANTS, params).all(), key=itemgetter(0)):
-        items[item_id].participants = [(role, address, name) for _, role, address, name in rows]
+    people: dict[int, list[tuple[str, str, str]]] = {}
+    for row in conn.execute(_PARTICIPANTS, params).all():
+        found = people.get(row[0])
+        if found is None:
+            people[row[0]] = [row[1:]]
+        else:
+            found.append(row[1:])
+    for item_id, rows in people.items():
+        item = items[item_id]
+        item.participants = rows
+        item.sender = next((address for role, address, _ in rows if role == "from" and address), "")
     mentions: dict[int, list[MentionFacts]] = defaultdict(list)
     for row in conn.execute(_MENTIONS, params).all():
         mentions[row[1]].append(MentionFacts(row[0], row[1], _day(row[2]), row[3], row[4], row[5] or "date", row[6]))
-    for item_id, found in mentions.items():
-        items[item_id].mentions = found
+    for item_id, found_mentions in mentions.items():
+        items[item_id].mentions = found_mentions
     tags: dict[int, list[str]] = defaultdict(list)
     for item_id, tag in conn.execute(_TAGS, params).all():
         tags[item_id].append(tag)

@@ -15,9 +15,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from .loading import ItemFacts
+from .schemas import ThreadSummary, trusted
 
 __all__ = ["build_threads", "normalise_subject"]
 
@@ -26,6 +26,7 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|wg|sv|vs|antw|tr|rif)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
+_thread_summary = trusted(ThreadSummary)
 
 
 def normalise_subject(subject: str) -> str:
@@ -38,15 +39,18 @@ def normalise_subject(subject: str) -> str:
 
 class _Union:
     def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
+        self.parent: dict[str, str] = {}  # only linked nodes: any other node is its own root
 
     def find(self, node: str) -> str:
-        parent = self.parent.setdefault(node, node)
-        root = node
-        while parent != root:
-            root, parent = parent, self.parent[parent]
+        parent = self.parent
+        root = parent.get(node, node)
+        if root == node:  # most messages start or join nothing: one lookup
+            return node
+        up = parent.get(root, root)
+        while up != root:
+            root, up = up, parent.get(up, up)
         while node != root:  # path compression keeps the whole pass near-linear
-            node, self.parent[node] = self.parent[node], root
+            parent[node], node = root, parent[node]
         return root
 
     def union(self, a: str, b: str) -> None:
@@ -59,20 +63,15 @@ def _node(item: ItemFacts) -> str:
     return item.message_id.strip().lower() if item.message_id else f"item:{item.id}"
 
 
-def _cited(item: ItemFacts) -> Iterable[str]:
-    if item.in_reply_to:
-        yield item.in_reply_to.strip().lower()
-    for ref in item.references.split():
+def _cited(in_reply_to: str | None, references: list[str]) -> Iterable[str]:
+    if in_reply_to:
+        yield in_reply_to.strip().lower()
+    for ref in references:
         yield ref.lower()
 
 
 def _people(item: ItemFacts) -> frozenset[str]:
     return frozenset(item.addresses("from", "to", "cc"))
-
-
-def _sender(item: ItemFacts) -> str:
-    senders = item.addresses("from")
-    return senders[0] if senders else ""
 
 
 def _order(item: ItemFacts) -> tuple[bool, datetime | None, int]:
@@ -86,45 +85,46 @@ def _lost_its_headers(item: ItemFacts) -> bool:
     return bool(_REPLY.match(item.title)) or not item.message_id
 
 
-def build_threads(emails: Sequence[ItemFacts]) -> tuple[dict[int, int], list[dict[str, Any]]]:
-    """Each email's thread id (its thread's earliest email) and a summary per thread.
-
-    The summaries are ``ThreadSummary`` payloads, validated with the whole timeline.
-    """
+def build_threads(emails: Sequence[ItemFacts]) -> tuple[dict[int, int], list[ThreadSummary]]:
+    """Each email's thread id (its thread's earliest email) and a summary per thread."""
     ordered = sorted(emails, key=_order)  # type: ignore[arg-type]
+    nodes = {item.id: _node(item) for item in ordered}  # each Message-ID normalised once
     links = _Union()
+    find, union = links.find, links.union
     for item in ordered:
-        node = links.find(_node(item))
-        for cited in _cited(item):
-            links.union(node, cited)
+        cites = item.references.split()
+        if item.in_reply_to or cites:  # a first message links nothing
+            node = find(nodes[item.id])
+            for cited in _cited(item.in_reply_to, cites):
+                union(node, cited)
     orphans = {item.id for item in ordered if _lost_its_headers(item)}
     by_subject: dict[str, list[ItemFacts]] = defaultdict(list)
     for item in ordered if orphans else ():
         subject = normalise_subject(item.title)
         if item.id in orphans and subject:
-            people, sender = _people(item), _sender(item)
+            people, sender = _people(item), item.sender
             for earlier in reversed(by_subject[subject]):
-                if _sender(earlier) in people and sender in _people(earlier):
-                    links.union(_node(earlier), _node(item))
+                if earlier.sender in people and sender in _people(earlier):
+                    union(nodes[earlier.id], nodes[item.id])
                     break
         by_subject[subject].append(item)
     members: dict[str, list[ItemFacts]] = defaultdict(list)
     for item in ordered:  # in date order, so a thread's first member is its earliest
-        members[links.find(_node(item))].append(item)
+        members[find(nodes[item.id])].append(item)
     thread_of: dict[int, int] = {}
-    summaries: list[dict[str, Any]] = []
+    summaries: list[ThreadSummary] = []
     # members were filled in date order, so threads come out ordered by their first email
     for group in members.values():
         head = group[0]
         for item in group:
             thread_of[item.id] = head.id
         dated = [i.occurred_at for i in group if i.at_utc is not None]
-        summaries.append({
+        summaries.append(_thread_summary({
             "thread_id": head.id,
             "subject": head.title,
             "item_ids": [i.id for i in group],
             "count": len(group),
             "first_at": dated[0] if dated else None,
             "last_at": dated[-1] if dated else None,
-        })
+        }))
     return thread_of, summaries

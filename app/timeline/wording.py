@@ -29,15 +29,24 @@ LABEL_WORDS = {
 
 def fresh_text(text: str) -> str:
     """The part of a message its sender wrote (before quotes, forwards and signature)."""
+    # Every match contains ">", "--", "wrote:" or "From: "; a multi-line search tries
+    # each position, so a message without any of them (most first messages) skips it.
+    if ">" not in text and "--" not in text and (":" not in text or ("wrote:" not in text and "From: " not in text)):
+        return text
     match = _OWN_WORDS_END.search(text)
     return text[: match.start()] if match else text
 
 
 def one_line(text: str, limit: int = 240) -> str:
     """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
-    # only the start can show; flattening a long text whole would be wasted work (a text
-    # padded with more whitespace than words just gets a shorter line)
-    flat = " ".join(text[: limit * 2].split())
+    # Only the start can show; flattening a long text whole would be wasted work (a text
+    # padded with more whitespace than words just gets a shorter line). A prefix of the
+    # text flattens to a prefix of the flattened whole, so when a short prefix already
+    # gives more than ``limit`` characters it decides the line on its own.
+    window = limit + limit // 4
+    flat = " ".join(text[:window].split())
+    if len(flat) <= limit and len(text) > window:
+        flat = " ".join(text[: limit * 2].split())
     if len(flat) <= limit:
         return flat
     cut = flat.rfind(" ", 0, limit - 1)

@@ -1,0 +1,321 @@
+"""The listing: which items are placed on the timeline, at what date, and how each entry reads.
+
+- An item is placed at its own ``occurred_at`` when that date has a source we would stand
+  behind in front of a lawyer: a person (``user``), an email header, front matter, the
+  document's own text, or its file name. Everything else goes to ``undated`` with its
+  best-known date as a hint and the reason, never at its ingest time. That includes a
+  non-email document dated only by its metadata: a PDF's /CreationDate or a photo's
+  EXIF says when the file was produced or saved, which is rarely the event (a scan made
+  in July of a contract signed in January). For an email the client's own submit time
+  (Outlook's metadata) is the sending time, so it is trusted.
+- A container that only holds members (a mailbox, a call-log CSV) is not an event; its
+  members are. An attachment appears under its email (it was sent when the email was);
+  the dates it mentions (an invoice's due date) are entries of their own.
+- Every date a document mentions is an entry (deadline, effective, due, signed, date),
+  citing the document, page and sentence; the same date with the same label twice in
+  one document is one entry. A ``signed``/``date`` mention that is the document's own
+  date is folded into the document's entry (which then cites its page).
+
+Filters choose which entries and undated items are listed. Entries are built as models
+straight from our own rows (``schemas.trusted``): validating tens of thousands of them
+again only re-checked what this module had just produced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from operator import itemgetter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..errors import InvalidInput
+from ..items import KINDS
+from ..tags import validate_tag
+from .loading import SUMMARY_CHARS, ClientData, ItemFacts, MentionFacts
+from .schemas import AttachmentRef, MentionRef, Silence, SourceRef, TimelineEntry, UndatedItem, trusted
+from .wording import LABEL_WORDS, long_date, one_line
+
+__all__ = ["ENTRY_KINDS", "TRUSTED_SOURCES", "Filters", "listing"]
+
+TRUSTED_SOURCES = frozenset({"user", "email_header", "front_matter", "document_text", "filename"})
+ENTRY_KINDS = (*KINDS, *LABEL_WORDS, "item", "date_mention")
+# "Hi Dana," says nothing a one-line summary needs
+_GREETINGS = ("hi", "hell", "hey", "dear", "good")
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon))\b[^\n]{0,80}[,!]?[ \t]*\n", re.I)
+_UNTRUSTED_REASONS = {
+    "none": "no date found in it",
+    "file_mtime": "only the file's modification time, which changes whenever a file is copied",
+    "document_metadata": "only the file's own metadata (e.g. a PDF's creation date): "
+    "when the file was produced, not when anything happened",
+}
+_FOLDED = ("signed", "date")  # mention labels that can be the document's own date
+_MIDNIGHT = time()
+_by_item_and_id = itemgetter(0, 1)
+_attachment_ref = trusted(AttachmentRef)
+_mention_ref = trusted(MentionRef)
+_source_ref = trusted(SourceRef)
+_timeline_entry = trusted(TimelineEntry)
+_undated_item = trusted(UndatedItem)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which entries and undated items a timeline lists (silences and key facts see all)."""
+
+    date_from: date | None
+    date_to: date | None
+    kinds: tuple[str, ...]
+    only_flagged: bool
+    tags: tuple[str, ...]
+
+    @classmethod
+    def checked(cls, *, date_from: date | None, date_to: date | None, kinds: Sequence[str] | None,
+                only_flagged: bool, tags: Sequence[str] | None) -> Filters:
+        """The filters as asked, or ``InvalidInput`` saying what is wrong with them."""
+        wanted = tuple(k.strip().lower() for k in kinds or [] if k.strip())
+        unknown = [k for k in wanted if k not in ENTRY_KINDS]
+        if unknown:
+            raise InvalidInput(f"unknown kind '{unknown[0]}' (one of: {', '.join(ENTRY_KINDS)})")
+        if date_from and date_to and date_from > date_to:
+            raise InvalidInput(f"the range starts ({date_from}) after it ends ({date_to})")
+        return cls(date_from, date_to, wanted, only_flagged, tuple(validate_tag(t) for t in tags or []))
+
+    @property
+    def everything(self) -> bool:
+        """True when nothing is filtered out (the common case: no test per entry)."""
+        return not (self.date_from or self.date_to or self.kinds or self.only_flagged or self.tags)
+
+    def keeps(self, item: ItemFacts, kind: str, entry_type: str, day: date | None) -> bool:
+        """Whether an entry of ``item`` (or the item itself when undated) is listed."""
+        if day is not None and (
+            (self.date_from is not None and day < self.date_from) or (self.date_to is not None and day > self.date_to)
+        ):
+            return False
+        if self.kinds and kind not in self.kinds and entry_type not in self.kinds:
+            return False
+        if self.only_flagged and not (item.tags or item.notes):
+            return False
+        return not self.tags or any(t in self.tags for t in item.tags)
+
+    def overlaps(self, silence: Silence) -> bool:
+        """Whether a silence touches the date range (it is always measured in full)."""
+        return (self.date_to is None or silence.start.date() <= self.date_to) and (
+            self.date_from is None or silence.measured_to.date() >= self.date_from
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The filters as the ``TimelineFilters`` payload."""
+        return {"date_from": self.date_from, "date_to": self.date_to, "kinds": list(self.kinds),
+                "only_flagged": self.only_flagged, "tags": list(self.tags)}
+
+
+def _is_container(item: ItemFacts, items: Mapping[int, ItemFacts]) -> bool:
+    if item.mailbox:
+        return True
+    return (
+        item.kind in ("document", "attachment")
+        and bool(item.children)
+        and all(items[c].kind != "attachment" for c in item.children)
+    )
+
+
+def _summary(item: ItemFacts) -> str:
+    # a summary shows ~200 characters: looking further for the quoted part is wasted work
+    if item.kind != "email":
+        return one_line(item.head, SUMMARY_CHARS)
+    words = item.words()
+    if words.lstrip()[:4].lower().startswith(_GREETINGS):
+        words = _GREETING.sub("", words, count=1)
+    return one_line(words, SUMMARY_CHARS)
+
+
+def _source(item: ItemFacts, page: int | None = None) -> SourceRef:
+    return _source_ref({"filename": item.filename, "page": page, "row": item.source_row})
+
+
+class _Entries:
+    """Builds the entry and undated-item models of one timeline (every dict in field order)."""
+
+    def __init__(self, data: ClientData, *, actors: Mapping[int, str], thread_of: Mapping[int, int],
+                 calls: Mapping[int, tuple[str, int | None]], zone: ZoneInfo, awaiting: set[int]) -> None:
+        self.items = data.items
+        self.actors = actors
+        self.thread_of = thread_of
+        self.calls = calls
+        self.zone = zone
+        self.awaiting = awaiting
+        # Per build, from immutable inputs to immutable values: the same few participants
+        # recur on thousands of messages, and a document states many dates more than once.
+        self._people: dict[tuple[str, str, str], str] = {}
+        self._days: dict[date, tuple[datetime, float, str]] = {}
+        self._lines: dict[str, str] = {}
+
+    def day(self, value: date) -> tuple[datetime, float, str]:
+        """Midnight of ``value`` in the archive's zone, as an instant, and in words."""
+        found = self._days.get(value)
+        if found is None:
+            midnight = datetime.combine(value, _MIDNIGHT, tzinfo=self.zone)
+            found = self._days[value] = (midnight, midnight.timestamp(), long_date(value))
+        return found
+
+    def _participants(self, item: ItemFacts) -> list[str]:
+        people, found = self._people, []
+        for person in item.participants:
+            line = people.get(person)
+            if line is None:
+                role, address, name = person
+                line = people[person] = f"{role}: {name} <{address}>" if name else f"{role}: {address}"
+            found.append(line)
+        return found
+
+    def item(self, item: ItemFacts, page: int | None) -> TimelineEntry:
+        """The entry of an item at its own date."""
+        item_id, tags, notes = item.id, item.tags, item.notes
+        attachments = [
+            _attachment_ref({"item_id": c.id, "filename": c.filename, "title": c.title})
+            for c in (self.items[i] for i in item.children)
+            if c.kind == "attachment"
+        ] if item.children else []
+        call = self.calls.get(item_id)
+        return _timeline_entry({
+            "id": f"item-{item_id}",
+            "entry_type": "item",
+            "occurred_at": item.occurred_at,
+            "precision": "day" if item.by_day else "minute",
+            "date_source": item.date_source,
+            "date_detail": item.date_detail,
+            "kind": item.kind,
+            "actor": self.actors[item_id],
+            "title": item.title or "(no subject)",
+            "summary": _summary(item),
+            "item_id": item_id,
+            "source": _source(item, page),
+            "thread_id": self.thread_of.get(item_id),
+            "tags": list(tags),
+            "notes": list(notes),
+            "participants": self._participants(item) if item.participants else [],
+            "attachments": attachments,
+            "direction": call[0] if call is not None else None,
+            "mention": None,
+            "awaiting_reply": item_id in self.awaiting,
+            "flagged": bool(tags or notes),
+        })
+
+    def mention(self, item: ItemFacts, m: MentionFacts) -> TimelineEntry:
+        """The entry of a date ``item`` mentions."""
+        what = LABEL_WORDS.get(m.label, "Date mentioned")
+        midnight, _, in_words = self.day(m.value)
+        summary = self._lines.get(m.sentence)
+        if summary is None:  # one sentence often states two dates
+            summary = self._lines[m.sentence] = one_line(m.sentence, 320)
+        return _timeline_entry({
+            "id": f"mention-{m.id}",
+            "entry_type": "date_mention",
+            "occurred_at": midnight,
+            "precision": "day",
+            "date_source": "document_text",
+            "date_detail": f"{m.label} date mentioned" + (f" on p. {m.page}" if m.page else "") + f': "{m.raw}"',
+            "kind": m.label,
+            "actor": "document",
+            "title": f"{what} {in_words} – {item.title}",
+            "summary": summary,
+            "item_id": item.id,
+            "source": _source(item, m.page),
+            "thread_id": None,
+            "tags": list(item.tags),
+            "notes": list(item.notes),
+            "participants": [],
+            "attachments": [],
+            "direction": None,
+            "mention": _mention_ref({"label": m.label, "raw": m.raw, "sentence": m.sentence, "page": m.page}),
+            "awaiting_reply": False,
+            "flagged": bool(item.tags or item.notes),
+        })
+
+    def undated(self, item: ItemFacts) -> UndatedItem:
+        """An item with no date we would stand behind, with the reason."""
+        reason = _UNTRUSTED_REASONS.get(item.date_source, f"dated only by {item.date_source}")
+        if item.status != "ok" and item.date_source == "none":
+            reason = f"{reason} (it could not be read in full)"
+        return _undated_item({
+            "item_id": item.id,
+            "kind": item.kind,
+            "actor": self.actors[item.id],
+            "title": item.title or "(untitled)",
+            "summary": _summary(item),
+            "source": _source(item),
+            "date_hint": item.occurred_at,
+            "date_source": item.date_source,
+            "reason": reason,
+            "status": item.status,
+            "tags": list(item.tags),
+            "notes": list(item.notes),
+        })
+
+
+def listing(
+    data: ClientData,
+    filters: Filters,
+    *,
+    actors: Mapping[int, str],
+    thread_of: Mapping[int, int],
+    calls: Mapping[int, tuple[str, int | None]],
+    zone: ZoneInfo,
+    awaiting: set[int],
+) -> tuple[list[TimelineEntry], list[UndatedItem]]:
+    """The listed entries in time order, and the listed undated items (in id order)."""
+    items = data.items
+    build = _Entries(data, actors=actors, thread_of=thread_of, calls=calls, zone=zone, awaiting=awaiting)
+    everything = filters.everything
+    placed_entries: list[TimelineEntry] = []
+    placed_at: list[float] = []  # a float sorts far faster than aware datetimes in a dozen offsets
+    mentioned: list[tuple[int, str, float, TimelineEntry]] = []
+    undated: list[UndatedItem] = []
+    for item in items.values():
+        kind = item.kind
+        if item.mailbox or (item.children and _is_container(item, items)):
+            continue
+        at = item.at_utc
+        placed = (
+            at is not None
+            and (item.date_source in TRUSTED_SOURCES or (kind == "email" and item.date_source == "document_metadata"))
+            and not (kind == "attachment" and item.parent_id in items)
+        )
+        own_page = None
+        if item.mentions:
+            own_day = item.occurred_at.date() if placed and item.date_source == "document_text" else None  # type: ignore[union-attr]
+            seen: set[tuple[date, str]] = set()
+            for m in item.mentions:
+                if (m.value, m.label) in seen:
+                    continue
+                seen.add((m.value, m.label))
+                if own_day == m.value and m.label in _FOLDED:
+                    own_page = m.page if own_page is None else own_page
+                    continue
+                if everything or filters.keeps(item, m.label, "date_mention", m.value):
+                    entry = build.mention(item, m)
+                    mentioned.append((item.id, entry.id, build.day(m.value)[1], entry))
+        if placed:
+            if everything or filters.keeps(item, kind, "item", item.occurred_at.date()):  # type: ignore[union-attr]
+                placed_entries.append(build.item(item, own_page))
+                placed_at.append(at.timestamp())  # type: ignore[union-attr]
+        elif kind != "attachment" or item.parent_id not in items:
+            if everything or filters.keeps(item, kind, "item", None):
+                undated.append(build.undated(item))
+    return _in_time_order(placed_entries, placed_at, mentioned), undated
+
+
+def _in_time_order(
+    placed: list[TimelineEntry], placed_at: list[float], mentioned: list[tuple[int, str, float, TimelineEntry]]
+) -> list[TimelineEntry]:
+    """Entries by instant; at the same instant items before mentions, then by item, then by id."""
+    # One stable sort on the instant alone: the input is already in the tie-break order
+    # (items in id order, then mentions by item and entry id), so ties come out as a
+    # sort on the whole key would leave them, without a key tuple per entry.
+    mentioned.sort(key=_by_item_and_id)
+    entries = placed + [m[3] for m in mentioned]
+    instants = placed_at + [m[2] for m in mentioned]
+    return [entries[i] for i in sorted(range(len(entries)), key=instants.__getitem__)]
