@@ -19,10 +19,10 @@ import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 
-from .dates import as_aware, start_of_day
+from .dates import as_aware
 from .errors import Corrupt, LimitReached
 from .limits import Limits
-from .mentions import date_mentions, document_date
+from .mentions import date_mentions, stated_date
 from .ocr import PageImage, ocr_pages, page_image
 from .pdfpages import tidy
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
@@ -178,15 +178,7 @@ class ImageExtractor:
             if result.layer_pdf and result.words:
                 layers[number] = Layer(result.layer_pdf, None, result.turned)
         mentions = date_mentions([(p.number, p.text) for p in pages])
-        stated = document_date(mentions, pages[0].text if pages else "")
-        occurred = taken
-        if stated is not None:
-            occurred = DatedValue(
-                start_of_day(stated.value, limits.default_timezone),
-                DateSource.DOCUMENT_TEXT,
-                f"document text '{stated.raw}' ({stated.label})",
-                "day",
-            )
+        occurred = stated_date(mentions, pages[0].text if pages else "", limits.default_timezone) or taken
         failed = [p.number for p in pages if p.error]
         error = None
         if failed:

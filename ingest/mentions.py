@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .dates import FoundDate, find_dates
-from .records import DateMention
+from .dates import FoundDate, find_dates, start_of_day
+from .records import DatedValue, DateMention, DateSource
 
-__all__ = ["LABELS", "date_mentions", "document_date"]
+__all__ = ["LABELS", "date_mentions", "document_date", "stated_date"]
 
 LABELS = ("deadline", "effective", "due", "signed", "date")
 
@@ -256,3 +256,16 @@ def document_date(mentions: Sequence[DateMention], top: str = "") -> DateMention
         if mention.label == "date" and mention.raw in " ".join(head.split()):
             return mention
     return None
+
+
+def stated_date(mentions: Sequence[DateMention], top: str, default_zone: str) -> DatedValue | None:
+    """The date the document says it was made or signed, with that as its source; or None."""
+    stated = document_date(mentions, top)
+    if stated is None:
+        return None
+    return DatedValue(
+        start_of_day(stated.value, default_zone),
+        DateSource.DOCUMENT_TEXT,
+        f"document text '{stated.raw}' ({stated.label})",
+        "day",
+    )

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdfError
 
-from .dates import as_aware, start_of_day
+from .dates import as_aware
 from .errors import Corrupt, Encrypted, LimitReached
 from .limits import Limits
-from .mentions import date_mentions, document_date
+from .mentions import date_mentions, stated_date
 from .ocr import OcrResult, ocr_pages
 from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
@@ -264,15 +264,7 @@ class PdfExtractor:
         info = _info(reader)
         meta = metadata_dates(info, limits.default_timezone)
         mentions = date_mentions([(p.number, p.text) for p in pages])
-        stated = document_date(mentions, pages[0].text)
-        text_date = None
-        if stated is not None:
-            text_date = DatedValue(
-                start_of_day(stated.value, limits.default_timezone),
-                DateSource.DOCUMENT_TEXT,
-                f"document text '{stated.raw}' ({stated.label})",
-                "day",
-            )
+        text_date = stated_date(mentions, pages[0].text, limits.default_timezone)
         text = "\f".join(page.text for page in pages)
         failed = [p.number for p in pages if p.error]
         facts: dict[str, object] = {

@@ -75,6 +75,10 @@ def sync_index(archive: Archive) -> int:
     the index stands.
     """
     backend = backend_for(archive)
+    if getattr(backend, "outdated", False):
+        # the index predates this version's fields: rebuild it rather than patch it
+        reindex(archive)
+        return 0
     with _sync_lock:
         with archive.read() as session:
             mark, head = get_mark(session), ledger_head(session)

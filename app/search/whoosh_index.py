@@ -8,13 +8,13 @@ so ``Zoe`` finds "Zoë".
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -22,7 +22,6 @@ from whoosh import query as Q
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
-from whoosh.idsets import BitSet
 from whoosh.index import LockError
 from whoosh.qparser import QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -62,10 +61,10 @@ _FIELD_ALIASES = {
     "title": "content",
     "subject": "content",
 }
-_MAX_PREFIX_TERMS = 64  # a prefix query ORs at most this many of its most frequent words
+_MAX_PREFIX_TERMS = 32  # a prefix query ORs at most this many of its most frequent words
 _PREFIX_SCAN = 2_000  # ... chosen among at most this many candidate words
-_DATE_CACHE = 32
 _FACET_SIZE = 20
+_TICK = timedelta(microseconds=1)
 
 
 def _schema() -> Schema:
@@ -86,7 +85,10 @@ def _schema() -> Schema:
         people=ID(sortable=True),  # the same addresses as one column value: cheap facet counts
         filename=TEXT(analyzer=_PARTS),
         tags=KEYWORD(commas=True, lowercase=True),
-        occurred=DATETIME(stored=False),
+        occurred=DATETIME(stored=False),  # for date:[... to ...] in a query
+        # the UTC day as a small number: a date range is a handful of trie terms, so it can
+        # sit inside the query (intersected lazily) rather than be materialised as a set
+        day=NUMERIC(int, bits=32, shift_step=4, signed=False),
         thread=ID(),
     )
 
@@ -115,11 +117,8 @@ def _fields(doc: IndexDoc) -> dict[str, object]:
     if doc.occurred_at is not None:
         # Whoosh compares naive datetimes: index the UTC instant
         fields["occurred"] = doc.occurred_at.astimezone(UTC).replace(tzinfo=None)
+        fields["day"] = doc.occurred_at.astimezone(UTC).date().toordinal()
     return fields
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 class WhooshIndex:
@@ -129,18 +128,21 @@ class WhooshIndex:
         self.folder = folder
         self.writer_timeout = writer_timeout
         self.writer_memory_mb = writer_memory_mb
-        # worker processes for a full rebuild; Whoosh forks them, which is unsafe in a
-        # threaded server, and on 2 cores measured no faster: one by default
-        self.rebuild_processes = 1
+        # worker processes for a full rebuild (measured: 2 cores index twice as fast);
+        # incremental syncs, which also run inside the threaded server, use one writer
+        self.rebuild_processes = min(4, os.cpu_count() or 1)
         self._lock = threading.Lock()
+        self.outdated = False
         self._ix = self._open_or_create()
         self._searcher = None
-        self._date_cache: OrderedDict[tuple[object, ...], BitSet] = OrderedDict()
 
     def _open_or_create(self):  # type: ignore[no-untyped-def]
         self.folder.mkdir(parents=True, exist_ok=True)
         if whoosh_index.exists_in(str(self.folder)):
-            return whoosh_index.open_dir(str(self.folder))
+            ix = whoosh_index.open_dir(str(self.folder))
+            # an index written by an older Casefile lacks fields this one queries
+            self.outdated = sorted(ix.schema.names()) != sorted(_schema().names())
+            return ix
         return whoosh_index.create_in(str(self.folder), _schema())
 
     # --- writing -------------------------------------------------------------------
@@ -207,6 +209,7 @@ class WhooshIndex:
             fresh.rename(self.folder)
             shutil.rmtree(old, ignore_errors=True)
             self._ix = whoosh_index.open_dir(str(self.folder))
+            self.outdated = False
         if progress:
             progress(count)
         return count
@@ -219,28 +222,9 @@ class WhooshIndex:
                 # misses deletions made to an existing segment (a re-indexed item).
                 self._searcher.close()
                 self._searcher = None
-                self._date_cache.clear()
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
             return self._searcher
-
-    def _date_filter(self, searcher, start: datetime | None, end: datetime | None) -> BitSet:  # type: ignore[no-untyped-def]
-        # Date ranges recur (a dispute has a period): their doc sets are cached per searcher.
-        key = (start, end)
-        cached = self._date_cache.get(key)
-        if cached is None:
-            size = searcher.doc_count_all()
-            if start is not None and end is not None and end <= start:
-                cached = BitSet(size=size)
-            else:
-                rng = Q.DateRange("occurred", start, end, endexcl=True)
-                cached = BitSet(rng.docs(searcher), size=size)
-            self._date_cache[key] = cached
-            while len(self._date_cache) > _DATE_CACHE:
-                self._date_cache.popitem(last=False)
-        else:
-            self._date_cache.move_to_end(key)
-        return cached
 
     def _cap_expansions(self, query: Q.Query, reader) -> Q.Query:  # type: ignore[no-untyped-def]
         """Prefix and wildcard terms become an OR of at most _MAX_PREFIX_TERMS real words."""
@@ -288,15 +272,14 @@ class WhooshIndex:
             scope.append(Q.Term("client", request.client))
         if request.kind:
             scope.append(Q.Term("kind", request.kind))
-        final = Q.And(scope) if len(scope) > 1 else user_query
-        date_filter = None
         if request.date_from or request.date_to:
-            start = _naive_utc(request.date_from) if request.date_from else None
-            end = _naive_utc(request.date_to) if request.date_to else None
-            date_filter = self._date_filter(searcher, start, end)
-        total, facets = self._count(searcher, final, date_filter)
+            first = request.date_from.astimezone(UTC).date().toordinal() if request.date_from else None
+            last = (request.date_to.astimezone(UTC) - _TICK).date().toordinal() if request.date_to else None
+            scope.append(Q.NumericRange("day", first, last))
+        final = Q.And(scope) if len(scope) > 1 else user_query
+        total, facets = self._count(searcher, final)
         wanted = request.page * request.page_size
-        ranked = self._ranked_items(searcher, final, date_filter, wanted, total)
+        ranked = self._ranked_items(searcher, final, wanted, total)
         page_hits = ranked[wanted - request.page_size : wanted]
         bases = [
             Hit(item_id=h["item_id"], page=h.get("page"), score=round(h.score, 4), snippet_source=h["doc_id"])
@@ -311,7 +294,7 @@ class WhooshIndex:
             hits.append(Hit(base.item_id, base.page, base.score, base.snippet_source, snippet or text[:200]))
         return SearchResult(total=total, hits=hits, facets=facets)
 
-    def _count(self, searcher, query: Q.Query, date_filter: BitSet | None) -> tuple[int, dict[str, dict[str, int]]]:  # type: ignore[no-untyped-def]
+    def _count(self, searcher, query: Q.Query) -> tuple[int, dict[str, dict[str, int]]]:  # type: ignore[no-untyped-def]
         """Distinct matching items and facet counts, from one unscored pass over the matches.
 
         Scoring every match is what makes Whoosh slow on large result sets; counting them
@@ -326,8 +309,6 @@ class WhooshIndex:
         kinds: dict[str, int] = {}
         people: dict[str, int] = {}
         for docnum in searcher.docs_for_query(query):
-            if date_filter is not None and docnum not in date_filter:
-                continue
             item = item_of[docnum]
             if item in items:
                 continue  # another page of an item already counted
@@ -340,13 +321,13 @@ class WhooshIndex:
         top_people = sorted(people.items(), key=lambda kv: (-kv[1], kv[0]))[:_FACET_SIZE]
         return len(items), {"kind": dict(sorted(kinds.items())), "correspondent": dict(top_people)}
 
-    def _ranked_items(self, searcher, query: Q.Query, date_filter: BitSet | None, wanted: int, total: int) -> list:  # type: ignore[no-untyped-def]
+    def _ranked_items(self, searcher, query: Q.Query, wanted: int, total: int) -> list:  # type: ignore[no-untyped-def]
         """The best ``wanted`` hits, one per item (its best page)."""
         limit = max(wanted * 2, 20)
         while True:
             # no terms=True: recording matched terms per hit triples the cost of ranking;
             # highlighting falls back to the query's own terms, which is what we want
-            results = searcher.search(query, limit=limit, filter=date_filter)
+            results = searcher.search(query, limit=limit)
             results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
             results.formatter = _MarkFormatter()
             best: dict[int, object] = {}
@@ -369,7 +350,6 @@ class WhooshIndex:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._date_cache.clear()
         self._ix.close()
 
 

@@ -129,3 +129,16 @@ def test_reindex_reports_progress_against_the_expected_total(archive: Archive) -
     seen: list[tuple[int, int]] = []
     count = reindex(archive, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (count, count)
+
+
+def test_an_index_from_an_older_schema_is_rebuilt_on_sync(settings: Settings) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    settings.index_dir.mkdir(parents=True)
+    whoosh_index.create_in(str(settings.index_dir), Schema(doc_id=ID(unique=True, stored=True)))
+    archive = open_archive(settings)
+    ingest_bytes(archive, filename="a.eml", client="northwind", data=_mail("old index", "walrus"))
+    assert search(archive, query="walrus", client="northwind").total == 1
+    assert "day" in whoosh_index.open_dir(str(settings.index_dir)).schema.names()
+    archive.close()
