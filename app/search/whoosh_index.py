@@ -61,8 +61,8 @@ _FIELD_ALIASES = {
     "title": "content",
     "subject": "content",
 }
-_MAX_PREFIX_TERMS = 32  # a prefix query ORs at most this many of its most frequent words
-_PREFIX_SCAN = 2_000  # ... chosen among at most this many candidate words
+_MAX_PREFIX_TERMS = 16  # a prefix query ORs at most this many of its most frequent words
+_PREFIX_SCAN = 256  # ... chosen among at most this many candidate words
 _FACET_SIZE = 20
 _TICK = timedelta(microseconds=1)
 
@@ -86,11 +86,15 @@ def _schema() -> Schema:
         filename=TEXT(analyzer=_PARTS),
         tags=KEYWORD(commas=True, lowercase=True),
         occurred=DATETIME(stored=False),  # for date:[... to ...] in a query
-        # the UTC day as a small number: a date range is a handful of trie terms, so it can
-        # sit inside the query (intersected lazily) rather than be materialised as a set
-        day=NUMERIC(int, bits=32, shift_step=4, signed=False),
+        # the UTC day as a column: a date range is checked per match while counting
+        day=NUMERIC(int, bits=32, signed=False, sortable=True),
         thread=ID(),
     )
+
+
+def _shape(schema: Schema) -> list[tuple[str, str, bool]]:
+    """What a schema must match to be queried as this version does: names, types, columns."""
+    return sorted((name, type(field).__name__, field.column_type is not None) for name, field in schema.items())
 
 
 def _fields(doc: IndexDoc) -> dict[str, object]:
@@ -141,7 +145,7 @@ class WhooshIndex:
         if whoosh_index.exists_in(str(self.folder)):
             ix = whoosh_index.open_dir(str(self.folder))
             # an index written by an older Casefile lacks fields this one queries
-            self.outdated = sorted(ix.schema.names()) != sorted(_schema().names())
+            self.outdated = _shape(ix.schema) != _shape(_schema())
             return ix
         return whoosh_index.create_in(str(self.folder), _schema())
 
@@ -272,14 +276,15 @@ class WhooshIndex:
             scope.append(Q.Term("client", request.client))
         if request.kind:
             scope.append(Q.Term("kind", request.kind))
+        days = None
         if request.date_from or request.date_to:
-            first = request.date_from.astimezone(UTC).date().toordinal() if request.date_from else None
-            last = (request.date_to.astimezone(UTC) - _TICK).date().toordinal() if request.date_to else None
-            scope.append(Q.NumericRange("day", first, last))
+            first = request.date_from.astimezone(UTC).date().toordinal() if request.date_from else 0
+            last = (request.date_to.astimezone(UTC) - _TICK).date().toordinal() if request.date_to else 2**31
+            days = (first, last)
         final = Q.And(scope) if len(scope) > 1 else user_query
-        total, facets = self._count(searcher, final)
+        total, facets, allowed = self._count(searcher, final, days)
         wanted = request.page * request.page_size
-        ranked = self._ranked_items(searcher, final, wanted, total)
+        ranked = self._ranked_items(searcher, final, allowed, wanted, total)
         page_hits = ranked[wanted - request.page_size : wanted]
         bases = [
             Hit(item_id=h["item_id"], page=h.get("page"), score=round(h.score, 4), snippet_source=h["doc_id"])
@@ -294,21 +299,28 @@ class WhooshIndex:
             hits.append(Hit(base.item_id, base.page, base.score, base.snippet_source, snippet or text[:200]))
         return SearchResult(total=total, hits=hits, facets=facets)
 
-    def _count(self, searcher, query: Q.Query) -> tuple[int, dict[str, dict[str, int]]]:  # type: ignore[no-untyped-def]
-        """Distinct matching items and facet counts, from one unscored pass over the matches.
+    def _count(self, searcher, query: Q.Query, days: tuple[int, int] | None):  # type: ignore[no-untyped-def]
+        """Distinct matching items, facet counts, and (with a date range) the documents in it.
 
-        Scoring every match is what makes Whoosh slow on large result sets; counting them
-        from the column store is several times cheaper, and the ranked pass below can then
-        stop early (block-max) because it no longer has to see every document.
+        One unscored pass over the matches: scoring every match is what makes Whoosh slow
+        on large result sets; counting from the column store is several times cheaper, and
+        the ranked pass can then stop early (block-max). A date range is checked here too,
+        per match, from the ``day`` column: cheaper than a range query's union of postings.
         """
         reader = searcher.reader()
         item_of = reader.column_reader("item_id")
         kind_of = reader.column_reader("kind")
         people_of = reader.column_reader("people")
+        day_of = reader.column_reader("day") if days else None
+        allowed: set[int] | None = set() if days else None
         items: set[int] = set()
         kinds: dict[str, int] = {}
         people: dict[str, int] = {}
         for docnum in searcher.docs_for_query(query):
+            if day_of is not None and allowed is not None:
+                if not days[0] <= day_of[docnum] <= days[1]:  # type: ignore[index]
+                    continue
+                allowed.add(docnum)
             item = item_of[docnum]
             if item in items:
                 continue  # another page of an item already counted
@@ -319,15 +331,15 @@ class WhooshIndex:
                 if person:
                     people[person] = people.get(person, 0) + 1
         top_people = sorted(people.items(), key=lambda kv: (-kv[1], kv[0]))[:_FACET_SIZE]
-        return len(items), {"kind": dict(sorted(kinds.items())), "correspondent": dict(top_people)}
+        return len(items), {"kind": dict(sorted(kinds.items())), "correspondent": dict(top_people)}, allowed
 
-    def _ranked_items(self, searcher, query: Q.Query, wanted: int, total: int) -> list:  # type: ignore[no-untyped-def]
+    def _ranked_items(self, searcher, query: Q.Query, allowed: set[int] | None, wanted: int, total: int) -> list:  # type: ignore[no-untyped-def]
         """The best ``wanted`` hits, one per item (its best page)."""
         limit = max(wanted * 2, 20)
         while True:
             # no terms=True: recording matched terms per hit triples the cost of ranking;
             # highlighting falls back to the query's own terms, which is what we want
-            results = searcher.search(query, limit=limit)
+            results = searcher.search(query, limit=limit, filter=allowed)
             results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
             results.formatter = _MarkFormatter()
             best: dict[int, object] = {}
