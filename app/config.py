@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     ocr_seconds_per_page: float = Field(default=120.0, gt=0)
     ocr_languages: str = "eng"
     ocr_workers: int = Field(default=0, ge=0)
-    ingest_workers: int = Field(default=1, ge=0, description="processes parsing large mailboxes; 0 = one per core")
+    ingest_workers: int = Field(default=0, ge=0, description="processes parsing large mailboxes; 0 = in-process")
 
     silence_days: int = Field(default=7, ge=1)
 

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from .dates import parse_email_date
 from .errors import Corrupt, LimitReached
-from .pool import ordered_map, worker_count
+from .pool import ordered_map
 from .records import DatedValue, Kind, Participant, Record
 from .registry import extract as extract_any
 from .registry import failed_record, register
@@ -367,14 +367,18 @@ class MboxExtractor:
     def _messages(self, source: Source, ctx: Context) -> Iterator[Record]:
         inner = ctx.deeper()
         mailbox = source.filename.rsplit("/", 1)[-1]
-        workers = worker_count(ctx.limits.ingest_workers)
+        workers = ctx.limits.ingest_workers
         with source.open() as stream:
             raw = ((mailbox, index, offset, data, inner)
                    for index, offset, data in iter_mbox(stream, ctx.limits.max_message_bytes))
-            if workers > 1 and source.size >= ctx.limits.parallel_from_bytes:
-                yield from ordered_map(_mailbox_member, raw, workers=workers)
+            if workers > 0 and source.size >= ctx.limits.parallel_from_bytes:
+                yield from ordered_map(_mailbox_member, raw, workers=workers, weight=_member_size)
             else:
                 yield from map(_mailbox_member, raw)
+
+
+def _member_size(member: tuple[str, int, int, bytes | None, Context]) -> int:
+    return len(member[3] or b"")
 
 
 def _mailbox_member(member: tuple[str, int, int, bytes | None, Context]) -> Record:

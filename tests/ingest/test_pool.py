@@ -31,8 +31,8 @@ def test_a_crashed_worker_does_not_lose_members() -> None:
 
 def test_parallel_mailbox_parse_equals_in_process(tmp_path: Path) -> None:
     path = SAMPLES / "northwind" / "mail" / "northwind-2024.mbox"
-    serial_ctx = Context(limits=Limits(ingest_workers=1))
-    parallel_ctx = Context(limits=replace(Limits(), ingest_workers=2, parallel_from_bytes=1))
+    serial_ctx = Context(limits=Limits(ingest_workers=0))
+    parallel_ctx = Context(limits=replace(Limits(), ingest_workers=1, parallel_from_bytes=1))
 
     def flatten(ctx: Context) -> list[tuple[object, ...]]:
         record = extract(Source(filename=path.name, path=path), ctx)
