@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -38,7 +39,7 @@ def get_item(archive: ArchiveDep, item_id: int) -> ItemDetail:
     return items.get_item(archive, item_id=item_id)
 
 
-def _download(path, filename: str, media_type: str) -> FileResponse:  # type: ignore[no-untyped-def]
+def _download(path: Path, filename: str, media_type: str) -> FileResponse:
     # Always an attachment and never sniffed: evidence is hostile content until proven not.
     return FileResponse(
         path,
