@@ -24,7 +24,7 @@ from .errors import Corrupt, LimitReached
 from .pool import ordered_map
 from .records import DatedValue, Kind, Participant, Record
 from .registry import extract as extract_any
-from .registry import failed_record, register
+from .registry import extract_as, failed_record, register
 from .sniff import looks_like_mbox_separator, utf16_codec
 from .source import Context, Source
 from .text import clean_text, decode_bytes, html_to_text
@@ -393,9 +393,11 @@ def _mailbox_member(member: tuple[str, int, int, bytes | None, Context]) -> Reco
         )
         record = failed_record(Source.from_bytes(b"", name), "message/rfc822", error, Kind.EMAIL)
         return replace(record, facts=facts)
-    record = extract_any(Source.from_bytes(data, name), ctx, kind=Kind.EMAIL)
+    # a mailbox member is a message by definition: read it as one, without sniffing
+    record = extract_as(_EMAIL.extract, Source.from_bytes(data, name), ctx, "message/rfc822", Kind.EMAIL)
     return replace(record, data=data, filename=name, facts={**record.facts, **facts})
 
 
-register(EmailExtractor())
+_EMAIL = EmailExtractor()
+register(_EMAIL)
 register(MboxExtractor())

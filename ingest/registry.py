@@ -18,7 +18,7 @@ from .records import Kind, Record, Status
 from .sniff import sniff
 from .source import Context, Source
 
-__all__ = ["Extractor", "extract", "failed_record", "register", "registered"]
+__all__ = ["Extractor", "extract", "extract_as", "failed_record", "register", "registered"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,18 @@ def _guard(call: Callable[[], Record]) -> Record:
         log.debug("extractor crashed", exc_info=True)
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise Corrupt(f"could not be parsed ({detail})") from exc
+
+
+def extract_as(
+    read: Callable[[Source, Context], Record], source: Source, ctx: Context, content_type: str, kind: Kind
+) -> Record:
+    """``read(source, ctx)`` when the format is already known (a mailbox's messages): no
+    sniffing, the same protection: never raises, unreadable content is a failed record."""
+    _load_builtin()  # its members' attachments may be of any format
+    try:
+        return _guard(lambda: read(source, ctx))
+    except IngestError as exc:
+        return failed_record(source, content_type, exc, kind)
 
 
 def extract(source: Source, ctx: Context | None = None, kind: Kind | None = None) -> Record:
