@@ -58,6 +58,10 @@ def _require_item(session: Session, item_id: int) -> Item:
     return item
 
 
+def _tag_row(session: Session, item_id: int, tag: str) -> ItemTag | None:
+    return session.exec(select(ItemTag).where(ItemTag.item_id == item_id, ItemTag.tag == tag)).first()
+
+
 def item_annotations(archive: Archive, *, item_id: int) -> ItemAnnotations:
     """The tags and notes of an item, or ``ItemNotFound``."""
     with archive.read() as session:
@@ -70,10 +74,7 @@ def tag_item(archive: Archive, *, item_id: int, tag: str, actor: str | None = No
     value = validate_tag(tag)
     with archive.write(actor) as uow:
         _require_item(uow.session, item_id)
-        exists = uow.session.exec(
-            select(ItemTag).where(ItemTag.item_id == item_id, ItemTag.tag == value)
-        ).first()
-        if exists is None:
+        if _tag_row(uow.session, item_id, value) is None:
             uow.session.add(ItemTag(item_id=item_id, tag=value))
             uow.ledger.append(actor=uow.actor, action="tag", item_id=item_id, details={"tag": value})
             uow.session.flush()
@@ -85,9 +86,7 @@ def untag_item(archive: Archive, *, item_id: int, tag: str, actor: str | None = 
     value = validate_tag(tag)
     with archive.write(actor) as uow:
         _require_item(uow.session, item_id)
-        row = uow.session.exec(
-            select(ItemTag).where(ItemTag.item_id == item_id, ItemTag.tag == value)
-        ).first()
+        row = _tag_row(uow.session, item_id, value)
         if row is None:
             raise NotFound(f"item {item_id} is not tagged '{value}'")
         uow.session.delete(row)

@@ -78,13 +78,17 @@ def _candidates(content_type: str, extension: str) -> Iterator[Extractor]:
 
 def failed_record(source: Source, content_type: str, error: IngestError, kind: Kind) -> Record:
     """The record of a file we kept but could not read."""
+    return _unread_record(source, content_type, kind, Status.FAILED, str(error))
+
+
+def _unread_record(source: Source, content_type: str, kind: Kind, status: Status, error: str) -> Record:
     return Record(
         kind=kind,
         title=source.filename.rsplit("/", 1)[-1] or "(unnamed)",
         content_type=content_type,
         filename=source.filename,
-        status=Status.FAILED,
-        error=str(error),
+        status=status,
+        error=error,
     )
 
 
@@ -141,13 +145,8 @@ def extract(source: Source, ctx: Context | None = None, kind: Kind | None = None
             return failed_record(source, content_type, exc, fallback_kind)
         return replace(record, kind=kind) if kind else record
     if content_type.startswith(_KEPT_UNREAD_PREFIXES):
-        return Record(
-            kind=fallback_kind,
-            title=source.filename.rsplit("/", 1)[-1] or "(unnamed)",
-            content_type=content_type,
-            filename=source.filename,
-            status=Status.PARTIAL,
-            error=f"stored; reading {content_type} is not supported",
+        return _unread_record(
+            source, content_type, fallback_kind, Status.PARTIAL, f"stored; reading {content_type} is not supported"
         )
     error = unsupported or Unsupported(f"no reader for {content_type} content")
     return failed_record(source, content_type, error, fallback_kind)
