@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from email.message import EmailMessage
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 
-from ingest import Context, Kind, Limits, Source, Status, extract
+from ingest import Context, Kind, Limits, Source, Status, extract, mail
 from ingest.mail import iter_mbox
 from tests.conftest import CORPUS, SAMPLES, corpus_dir
 
@@ -188,3 +190,48 @@ def test_corpus_edge_cases() -> None:
     assert cr_only.status == Status.OK and cr_only.title == "Undeliverable: Nyaan"
     hebrew = extract(Source(filename="h.eml", path=Path(corpus_dir("emails")) / "unstructured_windows-1255_hebrew.eml"))
     assert hebrew.kind == Kind.EMAIL and "שלום" in hebrew.title
+
+
+def _structure(msg: Message) -> list[tuple[object, ...]]:
+    """Everything the walk reads from a parsed message, part by part."""
+    parts = []
+    for part in msg.walk():
+        content_type = part.get("content-type")
+        parts.append((
+            part.get_content_type(), part.get_boundary(), part.get_content_charset(), part.get_filename(),
+            part.get_content_disposition(), str(content_type), getattr(content_type, "defects", ()).__len__(),
+            part.get_payload(decode=True) if not part.is_multipart() else None,
+            sorted(type(d).__name__ for d in part.defects),
+        ))
+    return parts
+
+
+def test_mime_header_reuse_parses_exactly_as_policy_default() -> None:
+    # The parser reuses parsed Content-* headers; what it reads must not change at all.
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    files = [p for folder in ("emails", "mbox", "malformed") for p in sorted((CORPUS / folder).glob("*"))]
+    files += sorted((SAMPLES / "northwind").rglob("*.eml"))
+    reference = BytesParser(policy=policy.default)
+    compared = 0
+    for path in files:
+        data = path.read_bytes()
+        messages = [m for _, _, m in iter_mbox(io.BytesIO(data), 1 << 26) if m] if path.suffix == ".mbox" else [data]
+        for message in messages:
+            assert _structure(mail._PARSER.parsebytes(message)) == _structure(reference.parsebytes(message)), path
+            compared += 1
+    assert compared > 20
+
+
+def test_mime_headers_are_parsed_once_per_value() -> None:
+    header = "multipart/mixed; boundary=\"==b1==\""
+    mail._parsed_mime_header.cache_clear()
+    msg = mail._PARSER.parsebytes(
+        f"Content-Type: {header}\n\n--==b1==\nContent-Type: text/plain\n\nhi\n--==b1==--\n".encode()
+    )
+    msg.get_content_type(), msg.get_boundary(), msg.get("content-type")
+    info = mail._parsed_mime_header.cache_info()
+    assert info.hits >= 2 and msg.get("content-type") is msg.get("content-type")
+    assert policy.default.header_fetch_parse("Content-Type", header) is not policy.default.header_fetch_parse(
+        "Content-Type", header
+    )  # what policy.default alone would do: a new parse on every read
