@@ -32,17 +32,23 @@ def canonical_json(value: Any) -> str:
 def entry_hash(
     *, seq: int, at: str, actor: str, action: str, item: int | None, details: str, prev_hash: str
 ) -> str:
-    """The hash an entry with these fields must carry."""
-    body = {
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "item": item,
-        "details": json.loads(details),
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    """The hash an entry with these fields must carry.
+
+    SHA-256 over ``canonical_json({"seq", "at", "actor", "action", "item", "details",
+    "prev_hash"})`` with ``details`` as the object its canonical JSON spells. The body is
+    written with the stored ``details`` text spliced in, keys in canonical order: the same
+    bytes without parsing and re-encoding the details of every entry, and a stored details
+    text that is not byte-for-byte what was hashed no longer matches.
+    """
+    body = (
+        f'{{"action":{_json(action)},"actor":{_json(actor)},"at":{_json(at)},"details":{details},'
+        f'"item":{_json(item)},"prev_hash":{_json(prev_hash)},"seq":{_json(seq)}}}'
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _json(value: str | int | None) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 class Ledger:

@@ -23,7 +23,6 @@ from app.bundle.zipout import BundleZip
 from app.config import Settings
 from app.errors import InvalidInput
 from app.ingesting import ingest_bytes, ingest_paths
-from app.ledger import entry_hash
 from app.models import Item, LedgerEntry
 from app.tags import tag_item
 from tests.conftest import SAMPLES
@@ -285,10 +284,11 @@ def test_custody_json_and_the_export_entry(archive: Archive, members: dict[str, 
         entries = document["entries"]
         assert entries and entries[0]["action"] == "ingest"
         for e in entries:
-            assert e["hash"] == entry_hash(
-                seq=e["seq"], at=e["at"], actor=e["actor"], action=e["action"], item=e["item_id"],
-                details=json.dumps(e["details"]), prev_hash=e["prev_hash"],
-            )
+            # the rule custody.json spells out, followed literally (not our entry_hash)
+            body = {"seq": e["seq"], "at": e["at"], "actor": e["actor"], "action": e["action"],
+                    "item": e["item_id"], "details": e["details"], "prev_hash": e["prev_hash"]}
+            canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            assert e["hash"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     head = custody["ledger_head"]
     with archive.read() as session:
         exports = session.exec(select(LedgerEntry).where(LedgerEntry.action == "export")).all()
