@@ -281,7 +281,11 @@ def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: StoredItem,
     """Stores one member (and, recursively, its own children) under ``parent``."""
     blob = run.archive.blobs.put_bytes(child.data) if child.data is not None else None
     if blob is not None and child.kind == Kind.EMAIL:
-        duplicate = run.emails_seen.get(blob.sha256) or _stored_email(uow.session, blob.sha256)
+        # Bytes that were not on disk until now cannot be a stored item's (rows are only
+        # committed after their blobs are written): only a blob seen before needs the query.
+        duplicate = run.emails_seen.get(blob.sha256) or (
+            None if blob.created else _stored_email(uow.session, blob.sha256)
+        )
         if duplicate is not None:
             uow.ledger.append(
                 actor=uow.actor, action="received-again", item_id=duplicate,

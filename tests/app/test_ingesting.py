@@ -64,6 +64,29 @@ def test_same_bytes_twice_are_stored_once_with_two_custody_entries(archive: Arch
     assert detail.ledger[1].details["filename"] == "copy-of-a.eml"
 
 
+def _mbox(*messages: bytes) -> bytes:
+    return b"".join(b"From x@example Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in messages)
+
+
+def test_a_message_in_two_mailboxes_is_one_item_received_again(archive: Archive, tmp_path: Path) -> None:
+    shared = _mail("greg@northwind-retail.example", "dana@whitfield-digital.example", "Shared")
+    only_first = _mail("greg@northwind-retail.example", "dana@whitfield-digital.example", "First")
+    only_second = _mail("greg@northwind-retail.example", "dana@whitfield-digital.example", "Second")
+    first = ingest_paths(archive, paths=[_write(tmp_path, "a.mbox", _mbox(shared, only_first, shared))],
+                         client="northwind")
+    # a later run, another mailbox: the message is already stored (its blob was on disk)
+    second = ingest_paths(archive, paths=[_write(tmp_path, "b.mbox", _mbox(only_second, shared))],
+                          client="northwind")
+    assert (first.stored, first.duplicates) == (3, 1)  # the mailbox, two messages; the repeat within it
+    assert (second.stored, second.duplicates) == (2, 1)
+    with archive.read() as session:
+        emails = session.exec(select(Item).where(Item.kind == "email")).all()
+        assert sorted(e.title for e in emails) == ["First", "Second", "Shared"]
+        shared_id = next(e.id for e in emails if e.title == "Shared")
+        again = session.exec(select(LedgerEntry).where(LedgerEntry.action == "received-again")).all()
+    assert [e.item_id for e in again] == [shared_id, shared_id]
+
+
 def test_mail_is_routed_by_learned_domain_and_public_providers_by_address(archive: Archive) -> None:
     changes.init_archive(archive, me=["whitfield-digital.example"])
     ingest_bytes(
