@@ -21,6 +21,7 @@ from typing import BinaryIO
 __all__ = ["BlobStore", "StoredBlob"]
 
 _CHUNK = 1024 * 1024
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -31,7 +32,7 @@ class StoredBlob:
     created: bool  # False when the same bytes were already stored
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_dir(path: str | Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -46,7 +47,7 @@ class BlobStore:
         self.root = root
         self.durable = durable
         self._deferred = False
-        self._dirs: set[Path] = set()  # fan-out folders known to exist (mkdir is a syscall)
+        self._dirs: set[str] = set()  # fan-out folders known to exist (mkdir is a syscall)
         self._incoming = root / "incoming"
         self._incoming.mkdir(parents=True, exist_ok=True)
 
@@ -79,17 +80,40 @@ class BlobStore:
 
     def put_bytes(self, data: bytes) -> StoredBlob:
         """Stores ``data`` (once, however often it arrives) and returns its hash."""
+        # Plain string paths and raw file descriptors: this runs for every mailbox
+        # message and attachment, where pathlib and a buffered file object cost as much
+        # as the system calls themselves.
         sha256 = hashlib.sha256(data).hexdigest()
-        final = self.path_for(sha256)
-        if final.exists():
+        folder = os.path.join(self.root, sha256[:2])
+        final = os.path.join(folder, sha256)
+        if os.path.exists(final):
             return StoredBlob(sha256, len(data), created=False)
-        self._ensure_dir(final.parent)
-        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            self._seal(fh)
-        self._commit(Path(tmp_name), final)
+        self._ensure_dir(folder)
+        fd, tmp_name = self._create_temp(folder, sha256)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if self._sync_each:
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp_name)
+            raise
+        os.close(fd)
+        self._commit(tmp_name, final)
         return StoredBlob(sha256, len(data), created=True)
+
+    @staticmethod
+    def _create_temp(folder: str, sha256: str) -> tuple[int, str]:
+        """A new, already read-only file to write the blob into (the descriptor may write)."""
+        name = os.path.join(folder, f".tmp-{sha256}")
+        try:
+            return os.open(name, _CREATE_FLAGS, 0o444), name
+        except FileExistsError:  # a crash's leftover, or the same bytes arriving elsewhere now
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            os.fchmod(fd, 0o444)
+            return fd, name
 
     def put_stream(self, stream: BinaryIO) -> StoredBlob:
         """Stores a stream of any size in one pass, hashing while copying."""
@@ -146,10 +170,10 @@ class BlobStore:
                 if not blob.name.startswith(".tmp-"):
                     yield blob.name
 
-    def _ensure_dir(self, folder: Path) -> None:
-        if folder not in self._dirs:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(folder)
+    def _ensure_dir(self, folder: str | Path) -> None:
+        if str(folder) not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(str(folder))
 
     @property
     def _sync_each(self) -> bool:
@@ -161,7 +185,7 @@ class BlobStore:
             os.fsync(fh.fileno())
         os.fchmod(fh.fileno(), 0o444)
 
-    def _commit(self, tmp: Path, final: Path) -> None:
+    def _commit(self, tmp: str | Path, final: str | Path) -> None:
         os.replace(tmp, final)
         if self._sync_each:
-            _fsync_dir(final.parent)
+            _fsync_dir(os.path.dirname(final))
