@@ -5,7 +5,7 @@ process so their memory does not mix (peak RSS sampled over each process tree). 
 ingests a ~1 GB mbox (large attachments) to show that memory stays flat however big the
 mailbox is.
 
-    .venv/bin/python bench/ingest_mail.py [--messages 10000] [--big-mb 1024]
+    .venv/bin/python bench/ingest_mail.py [--messages 10000] [--big-mb 1024] [--rounds 3]
 
 Targets: ingest rate >= 40% of the baseline's; peak RSS < 250 MB on the 1 GB mbox.
 """
@@ -128,22 +128,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--big-mb", type=int, default=1024, help="size of the large-mbox run (0 to skip)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each; the best of each counts")
     args = parser.parse_args()
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="casefile-bench-") as tmp:
         mbox = Path(tmp) / "bench.mbox"
         size = write_mbox(mbox, args.messages)
         print(f"mbox: {args.messages} messages, {size / 1e6:.1f} MB (10% HTML-only, 10% with attachments)")
-        base_n, base_s, base_rss = _run(BASELINE, str(mbox))
-        ours_n, ours_s, ours_rss, indexed, index_s = _run(OURS, str(mbox), str(Path(tmp) / "data"))
+        # Rounds alternate baseline and ours, each ours into a fresh archive: the VM is
+        # shared, and the best of each is what the code can do when nothing else runs.
+        base: list[list[float]] = []
+        ours: list[list[float]] = []
+        for round_ in range(1, args.rounds + 1):
+            last = round_ == args.rounds
+            base.append(_run(BASELINE, str(mbox)))
+            extra = () if last else ("no-index",)
+            ours.append(_run(OURS, str(mbox), str(Path(tmp) / f"data-{round_}"), *extra))
+            print(f"  round {round_}: baseline {base[-1][0] / base[-1][1]:.0f} msg/s, "
+                  f"casefile {ours[-1][0] / ours[-1][1]:.0f} msg/s")
+        base_n, base_s, base_rss = min(base, key=lambda r: r[1])
+        ours_n, ours_s, _, _, _ = min(ours, key=lambda r: r[1])
+        ingest_rss = max(r[2] for r in ours[:-1]) if len(ours) > 1 else ours[-1][2]
+        _, _, index_rss, indexed, index_s = ours[-1]
         base_rate, ours_rate = base_n / base_s, ours_n / ours_s
-        print(f"{'':28}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'peak RSS MB':>14}")
-        print(f"{'stdlib parse (baseline)':28}{base_n:>10}{base_s:>10.2f}{base_rate:>10.0f}{base_rss:>14.0f}")
-        print(f"{'casefile ingest':28}{ours_n:>10}{ours_s:>10.2f}{ours_rate:>10.0f}{ours_rss:>14.0f}")
+        print(f"best of {args.rounds}:{'':17}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'peak RSS MB':>14}")
+        print(f"{'stdlib parse (baseline)':28}{base_n:>10.0f}{base_s:>10.2f}{base_rate:>10.0f}{base_rss:>14.0f}")
+        print(f"{'casefile ingest':28}{ours_n:>10.0f}{ours_s:>10.2f}{ours_rate:>10.0f}{ingest_rss:>14.0f}")
         ratio = ours_rate / base_rate
         print(f"ingest rate = {ratio:.0%} of baseline (target >= 40%)")
-        print(f"then indexing for search: {indexed:.0f} items in {index_s:.1f} s ({indexed / index_s:.0f} items/s)")
-        results.update(baseline_msgs_per_s=round(base_rate), ours_msgs_per_s=round(ours_rate), ratio=round(ratio, 3))
+        print(f"then indexing for search: {indexed:.0f} items in {index_s:.1f} s ({indexed / index_s:.0f} items/s), "
+              f"peak RSS {index_rss:.0f} MB")
+        results.update(baseline_msgs_per_s=round(base_rate), ours_msgs_per_s=round(ours_rate), ratio=round(ratio, 3),
+                       ingest_peak_rss_mb=round(ingest_rss))
         if args.big_mb:
             big = Path(tmp) / "big.mbox"
             per_message = 1024 * 1024

@@ -34,8 +34,9 @@ class Limits:
     ocr_languages: str = "eng"
     ocr_workers: int = 0  # 0 = one per core
     # processes parsing a large mailbox while this one stores what they return; 0 parses
-    # in-process. Measured on 2 cores: one worker gives ~1.3x the rate but each worker
-    # holds its own ~80 MB of parsers, which breaks the 250 MB budget for a 1 GB mailbox.
+    # in-process. Measured on 2 cores (bench/ingest_mail.py): one worker gives ~1.4x the
+    # rate, but each worker holds its own copy of the app and every parser, ~300 MB in all
+    # against ~170 MB in-process for a 1 GB mailbox: an option for machines with memory to spare.
     ingest_workers: int = 0
     parallel_from_bytes: int = 4 * MiB  # smaller mailboxes are parsed in-process (workers cost a start-up)
     default_timezone: str = "UTC"  # for dates written without an offset
