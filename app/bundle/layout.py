@@ -5,6 +5,9 @@ Everything a bundle renders itself (emails, notes, call rows, slip sheets) goes 
 searchable PDFs) get the same stamp from ``stamp_pdf``: an overlay merged onto each page at
 the lower-right corner of its visible area; pages with a /Rotate first have the rotation
 moved into their content, so "lower right" is where a reader looking at the page sees it.
+The stamped copy of a foreign PDF carries no active content (scripts, actions run on open,
+launch/submit links, embedded files, XFA forms): it is opened by people reviewing evidence,
+and the native file keeps the original exactly as it was.
 Output is deterministic (reportlab's ``invariant`` mode): the same item gives the same bytes.
 """
 
@@ -19,6 +22,7 @@ from typing import BinaryIO
 
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -222,6 +226,7 @@ def _stamp(source: BinaryIO, label: Callable[[int], str]) -> tuple[bytes, int]:
     writer = PdfWriter(clone_from=reader)
     if len(writer.pages) == 0:
         raise Unrenderable("the PDF has no pages")
+    _strip_active_content(writer)
     overlay_buffer = io.BytesIO()
     overlay = Canvas(overlay_buffer, invariant=1, pageCompression=1)
     for index, page in enumerate(writer.pages):
@@ -238,3 +243,34 @@ def _stamp(source: BinaryIO, label: Callable[[int], str]) -> tuple[bytes, int]:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), len(writer.pages)
+
+
+# Actions that run code, open other files or send data somewhere; links to a page or a URI stay.
+_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/Rendition", "/GoToE"}
+
+
+def _strip_active_content(writer: PdfWriter) -> None:
+    """Removes what a viewer would run or open by itself from the copy being stamped."""
+    root = writer.root_object
+    for key in ("/OpenAction", "/AA"):
+        root.pop(NameObject(key), None)
+    names = root.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        for key in ("/JavaScript", "/EmbeddedFiles"):
+            names.pop(NameObject(key), None)
+    form = root.get("/AcroForm")
+    if form is not None:
+        form.get_object().pop(NameObject("/XFA"), None)
+    for page in writer.pages:
+        page.pop(NameObject("/AA"), None)
+        for ref in page.get("/Annots") or ():
+            annotation = ref.get_object()
+            if not isinstance(annotation, DictionaryObject):
+                continue
+            annotation.pop(NameObject("/AA"), None)
+            action = annotation.get("/A")
+            if action is not None and action.get_object().get("/S") in _ACTIVE_ACTIONS:
+                annotation.pop(NameObject("/A"), None)
+            if annotation.get("/Subtype") == "/FileAttachment":
+                annotation.pop(NameObject("/FS"), None)

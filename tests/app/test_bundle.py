@@ -479,3 +479,33 @@ def test_rotated_and_damaged_pdfs(tmp_path: Path) -> None:
     assert stamp and stamp[0][1] > 250 and stamp[0][2] < 60  # bottom right as the reader sees it
     with pytest.raises(Unrenderable, match="could not be read"):
         stamp_pdf(io.BytesIO(b"%PDF-1.7\n garbage"), lambda n: "X")
+
+
+def test_stamped_copies_carry_no_scripts_or_auto_actions() -> None:
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    from app.bundle.layout import stamp_pdf
+
+    writer = PdfWriter()
+    writer.add_blank_page(300, 400)
+    script = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                               NameObject("/JS"): TextStringObject("app.alert('opened');")})
+    writer.add_attachment("payload.exe", b"MZ\x90\x00")
+    names = writer.root_object["/Names"].get_object()  # a document-level script beside the file
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("hello"), writer._add_object(script)])})
+    writer.root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.launchURL('x');")})
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): DictionaryObject({NameObject("/S"): NameObject("/Launch")})})
+    original = io.BytesIO()
+    writer.write(original)
+    assert b"/JavaScript" in original.getvalue() and b"/EmbeddedFiles" in original.getvalue()
+    data, pages = stamp_pdf(io.BytesIO(original.getvalue()), lambda n: f"JS{n + 1:06d}")
+    stamped = PdfReader(io.BytesIO(data))
+    assert pages == 1 and "JS000001" in stamped.pages[0].extract_text()
+    root = stamped.trailer["/Root"]
+    assert "/OpenAction" not in root and "/AA" not in stamped.pages[0]
+    assert "/JavaScript" not in root.get("/Names", {}) and "/EmbeddedFiles" not in root.get("/Names", {})
+    assert b"app.alert" not in data and b"payload.exe" not in data
