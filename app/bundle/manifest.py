@@ -162,8 +162,9 @@ Numbering
   first, then its attachments, numbered together and never split. Families are in date order.
   A mailbox, call log or zip that holds other items is a container: each message or row in it
   is a document of its own, and the container itself comes last, as its original file plus a
-  one-page slip sheet listing its members' control numbers. Call-log rows and events recorded
-  by hand have no file of their own, so they have a PDF page and text but no native.
+  one-page slip sheet listing its members' control numbers (a container that also holds other
+  clients' documents has the slip sheet only, naming its SHA-256). Call-log rows and events
+  recorded by hand have no file of their own, so they have a PDF page and text but no native.
   Files that could not be shown as pages have a slip sheet giving their name, SHA-256 and why.
   Dates are as the sender wrote them (with the UTC offset); DateSource says where each came from.
 

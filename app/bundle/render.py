@@ -40,6 +40,7 @@ class DocContext:
     container: bool = False
     members: Sequence[tuple[str, str]] = ()  # (control number, title) of a container's members here
     member_total: int = 0
+    foreign_members: int = 0  # members of other clients: the container's native is withheld
 
 
 @dataclass(frozen=True)
@@ -203,11 +204,20 @@ def _container(ctx: DocContext, label: Callable[[int], str]) -> Rendered:
     page.field("Size", f"{item.size:,} bytes" if item.size is not None else "")
     page.field("Type", item.content_type)
     page.field("Members", f"{ctx.member_total} in the file; {len(ctx.members)} produced in this bundle")
-    page.paragraph(
-        "\nThis file holds other documents. Each member is produced as a document of its own "
-        "(native, PDF and text, listed below by control number); this file itself is produced "
-        "in native form so its exact original bytes are kept."
-    )
+    if ctx.foreign_members:
+        page.field("Native", "withheld from this bundle")
+        page.paragraph(
+            f"\nThis file holds other documents. Each member is produced as a document of its own "
+            f"(native, PDF and text, listed below by control number). The file itself is not "
+            f"produced: it also holds {ctx.foreign_members} document(s) of other clients. The "
+            f"SHA-256 above identifies the original kept unaltered in the archive."
+        )
+    else:
+        page.paragraph(
+            "\nThis file holds other documents. Each member is produced as a document of its own "
+            "(native, PDF and text, listed below by control number); this file itself is produced "
+            "in native form so its exact original bytes are kept."
+        )
     page.rule()
     for control, title in ctx.members:
         page.field(control, title)

@@ -14,7 +14,9 @@ Numbering decisions, in one place:
 - Families are ordered by the date of their first document (undated ones last), then by
   item id, which is arrival order.
 - Only items of the chosen client are ever included, even when a family or container
-  somehow spans clients: scope beats completeness.
+  somehow spans clients: scope beats completeness. A container that also holds another
+  client's documents (a message re-assigned after the mailbox was ingested) keeps its
+  slip sheet but not its native: its bytes would carry the other client's mail.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class PlannedDoc:
     item_id: int
     family: int  # the item id of the family's first document (its own id when alone)
     container: bool  # produced natively with a slip sheet; its members stand alone
+    foreign_members: int = 0  # a container's members of other clients: its native is withheld
 
 
 @dataclass
@@ -170,7 +173,8 @@ def _arrange(
     for root in sorted(roots - containers, key=lambda r: _order_key(rows[r])):
         docs.extend(PlannedDoc(m, root, False) for m in _family(rows, children, root))
     for root in sorted(containers, key=lambda r: _order_key(rows[r])):
-        docs.append(PlannedDoc(root, root, True))
+        foreign = sum(1 for child in children[root] if child not in rows)
+        docs.append(PlannedDoc(root, root, True, foreign_members=foreign))
     included = {d.item_id for d in docs}
     newest = max((rows[i].ingested for i in included), default=None)
     return Plan(

@@ -108,6 +108,7 @@ def stage_documents(
             members=[(controls[c], names[c]) for c in children if c in controls and c in names]
             if doc.container else [],
             member_total=len(children),
+            foreign_members=doc.foreign_members,
         )
         rendered = render_pdf(archive, ctx, lambda page, first=number: bates(prefix, first + page))
         if number + rendered.pages - 1 > MAX_BATES:
@@ -117,7 +118,8 @@ def stage_documents(
         text = render_text(ctx)
         text_name = f"text/{control}.txt" if text else None
         text_sha = _write(folder / text_name, text.encode("utf-8")) if text_name else None
-        native = f"natives/{control}{native_extension(item)}" if item.sha256 else None
+        withheld = doc.foreign_members > 0  # its bytes hold another client's documents
+        native = f"natives/{control}{native_extension(item)}" if item.sha256 and not withheld else None
         item.text = ""  # the text is staged; keep memory flat however many documents
         staged.append(StagedDoc(
             item=item, planned=doc, participants=people, tags=tags, first=number,

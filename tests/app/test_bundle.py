@@ -509,3 +509,28 @@ def test_stamped_copies_carry_no_scripts_or_auto_actions() -> None:
     assert "/OpenAction" not in root and "/AA" not in stamped.pages[0]
     assert "/JavaScript" not in root.get("/Names", {}) and "/EmbeddedFiles" not in root.get("/Names", {})
     assert b"app.alert" not in data and b"payload.exe" not in data
+
+
+def test_a_container_holding_another_clients_mail_is_produced_without_its_native(tmp_path: Path) -> None:
+    archive = open_archive(Settings(data=tmp_path / "data", actor="tester"))
+    ours = (b"From: greg@acme.example\nTo: dana@us.example\nSubject: Ours\nDate: Mon, 3 Jun 2024 10:00:00 +0100\n"
+            b"Message-ID: <ours@acme.example>\n\nAcme mail.\n")
+    theirs = (b"From: kim@other.example\nTo: dana@us.example\nSubject: Theirs\nDate: Tue, 4 Jun 2024 10:00:00 +0100\n"
+              b"Message-ID: <theirs@other.example>\n\nConfidential to another client.\n")
+    mbox = b"".join(b"From x@example Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in (ours, theirs))
+    ingest_bytes(archive, data=mbox, filename="mixed.mbox", client="acme")
+    with archive.read() as session:
+        theirs_id = session.exec(select(Item.id).where(Item.title == "Theirs")).one()
+    changes.assign_item(archive, item_id=theirs_id, client="other")  # it was not Acme's after all
+    acme_zip = _export(archive, tmp_path / "acme", client="acme")
+    acme = _members(acme_zip)
+    rows = _rows(acme)
+    container = next(r for r in rows if r["OriginalFilename"] == "mixed.mbox")
+    assert container["NativePath"] == "" and [r["Title"] for r in rows if r["Kind"] == "email"] == ["Ours"]
+    slip = " ".join(PdfReader(io.BytesIO(acme[container["PdfPath"]])).pages[0].extract_text().split())
+    assert "withheld" in slip and "1 document(s) of other clients" in slip
+    assert not any(b"Confidential to another client" in data for data in acme.values())
+    assert verify_bundle(path=acme_zip).ok  # a document without a native is a complete bundle
+    other = _rows(_members(_export(archive, tmp_path / "other", client="other")))
+    assert [r["Title"] for r in other] == ["Theirs"] and other[0]["NativePath"]
+    archive.close()
