@@ -334,43 +334,99 @@ class EmailExtractor:
         return parse_message(source.read(ctx.limits.max_message_bytes), source.filename, ctx)
 
 
-def iter_mbox(stream: BinaryIO, max_message_bytes: int) -> Iterator[tuple[int, int, bytes | None]]:
+# A line that may be a separator or an escaped body line, found by the newline before it
+# (a literal search; "^" in MULTILINE mode is ten times slower here).
+_CANDIDATE_LINE = re.compile(rb"\n>?From ")
+_LONG_LINE = 64 * 1024  # a line this long is no separator: it is passed on in pieces, not held whole
+
+
+def iter_mbox(
+    stream: BinaryIO, max_message_bytes: int, *, block_bytes: int = 1 << 20
+) -> Iterator[tuple[int, int, bytes | None]]:
     """Yields ``(index, byte_offset, message_bytes)`` one message at a time.
 
     Memory stays bounded by one message: a message over ``max_message_bytes`` is yielded
-    as ``None`` (its bytes remain in the stored mailbox) and skipped.
+    as ``None`` (its bytes remain in the stored mailbox) and skipped. The mailbox is read
+    in blocks and only lines that start with "From " or ">From " are looked at one by one
+    (a per-line loop costs more than parsing the messages it finds).
     """
-    index = 0
-    offset = 0
-    start = 0
-    chunks: list[bytes] = []
-    size = 0
-    too_big = False
-    started = False
-    for line in stream:
-        if looks_like_mbox_separator(line) or (not started and line.startswith(b"From ")):
-            if started:
-                yield index, start, None if too_big else _finish(chunks)
-                index += 1
-            started = True
-            start, chunks, size, too_big = offset, [], 0, False
-        elif started:
-            if not too_big:
-                size += len(line)
-                if size > max_message_bytes:
-                    too_big, chunks = True, []
-                else:
-                    chunks.append(line[1:] if line.startswith(b">From ") else line)
-        offset += len(line)
-    if started:
-        yield index, start, None if too_big else _finish(chunks)
+    splitter = _MboxSplitter(max_message_bytes)
+    offset = 0  # of ``pending`` in the file
+    pending = b""
+    at_line_start = True
+    while block := stream.read(block_bytes):
+        data = pending + block if pending else block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield from splitter.feed(data[:cut], offset, at_line_start)
+            offset, pending, at_line_start = offset + cut, data[cut:], True
+        elif len(data) >= max(block_bytes, _LONG_LINE):  # part of a very long line: body text
+            yield from splitter.feed(data, offset, at_line_start)
+            offset, pending, at_line_start = offset + len(data), b"", False
+        else:
+            pending = data
+    if pending:
+        yield from splitter.feed(pending, offset, at_line_start)
+    yield from splitter.close()
 
 
-def _finish(chunks: list[bytes]) -> bytes:
+class _MboxSplitter:
+    """Cuts mailbox text into messages; fed whole lines (or the pieces of one very long line)."""
+
+    def __init__(self, max_message_bytes: int) -> None:
+        self.max_bytes = max_message_bytes
+        self.index = -1  # of the message being read; -1 before the first separator
+        self.start = 0
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.too_big = False
+
+    def feed(self, text: bytes, offset: int, at_line_start: bool) -> Iterator[tuple[int, int, bytes | None]]:
+        done = 0
+        for begin in self._candidates(text, at_line_start):
+            if text[begin] == 0x3E:  # ">From ": an escaped body line loses one ">"
+                self._keep(text[done:begin])
+                done = begin + 1
+                continue
+            end = text.find(b"\n", begin) + 1 or len(text)
+            if self.index >= 0 and not looks_like_mbox_separator(text[begin:end]):
+                continue  # "From " in body text that was never escaped
+            self._keep(text[done:begin])
+            yield from self.close()
+            self.index += 1
+            self.start, self.chunks, self.size, self.too_big = offset + begin, [], 0, False
+            done = end
+        self._keep(text[done:])
+
+    @staticmethod
+    def _candidates(text: bytes, at_line_start: bool) -> Iterator[int]:
+        if at_line_start and text.startswith((b"From ", b">From ")):
+            yield 0
+        for match in _CANDIDATE_LINE.finditer(text):
+            yield match.start() + 1
+
+    def _keep(self, piece: bytes) -> None:
+        if self.index < 0 or self.too_big or not piece:
+            return  # before the first separator nothing belongs to a message
+        self.size += len(piece)
+        if self.size > self.max_bytes:
+            self.too_big, self.chunks = True, []
+        else:
+            self.chunks.append(piece)
+
+    def close(self) -> Iterator[tuple[int, int, bytes | None]]:
+        """The message being read, if any (at the next separator and at the end)."""
+        if self.index >= 0 and self.start >= 0:
+            yield self.index, self.start, None if self.too_big else _without_separator_gap(b"".join(self.chunks))
+            self.start = -1
+
+
+def _without_separator_gap(message: bytes) -> bytes:
     # the blank line before the next "From " belongs to the mailbox format, not the message
-    if chunks and chunks[-1].strip(b"\r\n") == b"":
-        chunks = chunks[:-1]
-    return b"".join(chunks)
+    last = message.rfind(b"\n", 0, len(message) - 1) + 1
+    if message[last:].strip(b"\r\n") == b"":
+        return message[:last]
+    return message
 
 
 class MboxExtractor:

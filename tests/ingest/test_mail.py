@@ -11,6 +11,7 @@ import pytest
 
 from ingest import Context, Kind, Limits, Source, Status, extract, mail
 from ingest.mail import iter_mbox
+from ingest.sniff import looks_like_mbox_separator
 from tests.conftest import CORPUS, SAMPLES, corpus_dir
 
 
@@ -148,6 +149,52 @@ def test_mbox_oversized_message_is_reported_not_loaded() -> None:
     assert results[0][2] is None
     assert results[1][2] is not None and results[1][2].endswith(b"hello\n")
     assert results[1][1] == len(big)  # byte offset of the second message
+
+
+def _mbox_by_lines(data: bytes, max_bytes: int) -> list[tuple[int, int, bytes | None]]:
+    """The mailbox rules spelled out line by line: the reference the block splitter must match."""
+    found: list[tuple[int, int, bytes | None]] = []
+    lines = data.splitlines(keepends=True)
+    offset, message, start, size = 0, None, 0, 0
+    for line in lines:
+        if looks_like_mbox_separator(line) or (message is None and line.startswith(b"From ")):
+            if message is not None:
+                found.append((len(found), start, _drop_gap(message) if size <= max_bytes else None))
+            message, start, size = [], offset, 0
+        elif message is not None:
+            size += len(line) - line.startswith(b">From ")
+            message.append(line[1:] if line.startswith(b">From ") else line)
+        offset += len(line)
+    if message is not None:
+        found.append((len(found), start, _drop_gap(message) if size <= max_bytes else None))
+    return found
+
+
+def _drop_gap(lines: list[bytes]) -> bytes:
+    return b"".join(lines[:-1] if lines and lines[-1].strip(b"\r\n") == b"" else lines)
+
+
+TRICKY_MBOX = (
+    b"stray text before any separator\n>From not yet\n"
+    b"From alice@example.com Mon Jan  1 00:00:00 2024\r\nSubject: one\r\n\r\n>From escaped\r\n"
+    b">>From twice escaped stays\r\nFrom the desk of nobody, not a separator\r\n\r\n"
+    b"From bob@example.com Tue Jan  2 10:00:00 2024\nSubject: two\n\n" + b"x" * 3000 + b"\n"
+    b"From carol@example.com Wed Jan  3 10:00:00 2024\nSubject: three, a very long line\n\n"
+    + b"y" * 5000 + b"From inside a line\n" + b"From a body line longer than any block " + b"z" * 70_000 + b"\n\n"
+    b"From dave@example.com Thu Jan  4 10:00:00 2024\nSubject: four, no newline at the end"
+)
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000, 1 << 20])
+@pytest.mark.parametrize("max_bytes", [200, 10_000])
+def test_mbox_blocks_split_exactly_as_the_line_rules(block: int, max_bytes: int) -> None:
+    mailboxes = [TRICKY_MBOX, (SAMPLES / "northwind" / "mail" / "northwind-2024.mbox").read_bytes()]
+    if CORPUS.is_dir():
+        mailboxes += [p.read_bytes() for p in sorted((CORPUS / "mbox").glob("*"))]
+    for data in mailboxes:
+        expected = _mbox_by_lines(data, max_bytes)
+        assert list(iter_mbox(io.BytesIO(data), max_bytes, block_bytes=block)) == expected
+    assert [m[2] is None for m in _mbox_by_lines(TRICKY_MBOX, 200)] == [False, True, True, False]
 
 
 def test_sample_mbox_has_every_message_with_dates_and_threads() -> None:
