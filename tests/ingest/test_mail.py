@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest import Context, Kind, Limits, Source, Status, extract, mail
-from ingest.mail import iter_mbox
+from ingest.mbox import iter_mbox
 from ingest.sniff import looks_like_mbox_separator
 from tests.conftest import CORPUS, SAMPLES, corpus_dir
 
