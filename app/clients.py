@@ -1,8 +1,9 @@
 """Clients and "us": who the archive belongs to, whose mail is whose, and routing.
 
 The owner's own addresses/domains (``casefile init --me``) are never learned as a
-client's. A client learns its correspondents' domains when mail is ingested for it,
-except for public mail providers, where only the whole address says who it is.
+client's. A client learns its correspondents' domains (senders and direct recipients of
+mail ingested for it; not those copied in) except for public mail providers, where only
+the whole address says who it is.
 """
 
 from __future__ import annotations

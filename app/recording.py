@@ -53,13 +53,18 @@ class StoredItem:
     kind: str
 
 
+_LEARNED_ROLES = frozenset({"from", "to"})
+
+
 def _client_id(
     uow: UnitOfWork, record: Record, client_slug: str | None, parent: StoredItem | None, router: Router
 ) -> int:
     if client_slug:
         client_id = router.client_id(client_slug)
         if record.kind == Kind.EMAIL:
-            learned = router.learn(client_id, (p.address for p in record.participants))
+            # From and To only: whoever is copied in (an accountant, a lawyer, a colleague
+            # of ours elsewhere) is often a third party who writes about other clients too.
+            learned = router.learn(client_id, (p.address for p in record.participants if p.role in _LEARNED_ROLES))
             if learned:
                 uow.ledger.append(
                     actor=uow.actor, action="client-learned", item_id=None,

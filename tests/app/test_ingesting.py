@@ -87,6 +87,24 @@ def test_a_message_in_two_mailboxes_is_one_item_received_again(archive: Archive,
     assert [e.item_id for e in again] == [shared_id, shared_id]
 
 
+def test_a_third_party_copied_in_is_not_learned_as_the_clients(archive: Archive) -> None:
+    changes.init_archive(archive, me=["whitfield-digital.example"])
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "greg@northwind-retail.example", "dana@whitfield-digital.example"
+    msg["Cc"], msg["Subject"] = "Pat <pat@ledger-accountants.example>", "Invoice query"
+    msg["Date"] = "Mon, 13 May 2024 10:00:00 +0100"
+    msg.set_content("Copying our accountant.")
+    ingest_bytes(archive, data=bytes(msg), filename="cc.eml", client="northwind")
+    with archive.read() as session:
+        learned = {a.value for a in session.exec(select(ClientAddress)).all()}
+    assert learned == {"northwind-retail.example"}
+    about_bluebird = ingest_bytes(
+        archive, filename="pat.eml",
+        data=_mail("pat@ledger-accountants.example", "dana@whitfield-digital.example", "Bluebird VAT"),
+    )
+    assert items.get_item(archive, item_id=about_bluebird.item_ids[0]).client == "unassigned"
+
+
 def test_mail_is_routed_by_learned_domain_and_public_providers_by_address(archive: Archive) -> None:
     changes.init_archive(archive, me=["whitfield-digital.example"])
     ingest_bytes(
