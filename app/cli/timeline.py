@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from .. import tags
 from ..schemas import ItemAnnotations
-from ..timeline import FORMATS, Timeline, build_timeline, default_cite
+from ..timeline import FORMATS, Timeline, build_timeline, default_cite, timeline_data, to_json
 from ..timeline.render import actor_words, significance, silence_words, summary_lines
 from .common import JsonOpt, app, archive_for, emit_json, err, out, parse_day
 
@@ -60,20 +60,18 @@ def timeline_cmd(
     if fmt and as_json:
         err.print("error: give either --json or --format, not both", markup=False)
         raise typer.Exit(2)
+    query: dict[str, Any] = {"client": client, "date_from": parse_day(date_from), "date_to": parse_day(date_to),
+                             "kinds": kind, "only_flagged": only_flagged, "tags": tag}
     with archive_for(ctx) as archive:
-        result = build_timeline(
-            archive, client=client, date_from=parse_day(date_from), date_to=parse_day(date_to),
-            kinds=kind, only_flagged=only_flagged, tags=tag,
-        )
-    if as_json:
-        text = result.model_dump_json(indent=2) + "\n"
-    elif fmt:
-        text = FORMATS[fmt][0](result)
-    else:
-        text = _human(result) + "\n"
+        if as_json:  # what the API serves (``timeline_json``), indented
+            data = timeline_data(archive, **query)
+            text, count = to_json(data, indent=True).decode() + "\n", len(data["entries"])
+        else:
+            result = build_timeline(archive, **query)
+            text, count = FORMATS[fmt][0](result) if fmt else _human(result) + "\n", len(result.entries)
     if out_path is not None:
         out_path.write_text(text, encoding="utf-8")
-        out.print(f"wrote {out_path} ({len(result.entries)} entries)", markup=False)
+        out.print(f"wrote {out_path} ({count} entries)", markup=False)
     else:
         typer.echo(text, nl=False)
 

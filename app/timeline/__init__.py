@@ -1,6 +1,7 @@
 """Dispute-ready timelines: a client's chronology with silences and deadlines, every fact cited.
 
-``build_timeline`` assembles the ``Timeline`` (the JSON shape the CLI and the API share);
+``build_timeline`` assembles the ``Timeline`` (the JSON shape the CLI and the API share;
+``timeline_json`` and ``timeline_data``/``to_json`` write that JSON straight from the same build);
 the renderers turn it into a legal chronology CSV, Markdown, or one printable HTML page.
 The evidence-bundle exporter calls these with its own ``cite`` (Bates numbers).
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .build import ENTRY_KINDS, TRUSTED_SOURCES, build_timeline
+from .build import ENTRY_KINDS, TRUSTED_SOURCES, build_timeline, timeline_data, timeline_json, to_json
 from .html import render_html
 from .render import CSV_COLUMNS, Cite, default_cite, render_csv, render_markdown
 from .schemas import KeyFacts, Silence, ThreadSummary, Timeline, TimelineEntry, UndatedItem
@@ -31,6 +32,9 @@ __all__ = [
     "render_csv",
     "render_html",
     "render_markdown",
+    "timeline_data",
+    "timeline_json",
+    "to_json",
 ]
 
 # Export formats by name: the renderer and the media type to serve it as.

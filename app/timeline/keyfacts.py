@@ -184,7 +184,8 @@ class _Later:
     def __init__(self, data: ClientData, actors: Mapping[int, str], contacts: Sequence[Contact]) -> None:
         self.data = data
         self.replies = in_time_order(c for c in contacts if c.speaker == "client" and (c.answers or c.two_way))
-        self.reply_times = [c.at for c in self.replies]
+        # instants as floats: bisecting aware datetimes compares their offsets at every step
+        self.reply_times = [c.at.timestamp() for c in self.replies]
         payments = [
             (item, item.words()) for item in data.items.values()
             if item.at_utc is not None and (
@@ -198,7 +199,7 @@ class _Later:
 
     def reply(self, after: datetime, since: date) -> ReplyRef | None:
         """The client's first message or call at or after ``after``."""
-        index = bisect_left(self.reply_times, after)
+        index = bisect_left(self.reply_times, after.timestamp())
         if index == len(self.replies):
             return None
         item = self.data.items[self.replies[index].item_id]

@@ -18,7 +18,6 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ..clients import Identity, get_client, load_identity
-from ..schemas import NotePublic
 from .wording import fresh_text
 
 __all__ = ["ClientData", "ItemFacts", "MentionFacts", "load_client", "offset_zone"]
@@ -128,7 +127,7 @@ class ItemFacts:
     participants: Sequence[tuple[str, str, str]] = ()  # role, address, name
     mentions: Sequence[MentionFacts] = ()
     tags: Sequence[str] = ()
-    notes: Sequence[NotePublic] = ()
+    notes: Sequence[dict[str, Any]] = ()  # the fields of ``NotePublic``, in order
     children: Sequence[int] = ()
     sender: str = ""  # the first ``from`` address, if any
     own_words: str | None = None
@@ -196,7 +195,10 @@ def load_client(session: Session, slug: str) -> ClientData:
     for item_id, rows in people.items():
         item = items[item_id]
         item.participants = rows
-        item.sender = next((address for role, address, _ in rows if role == "from" and address), "")
+        for role, address, _ in rows:
+            if role == "from" and address:
+                item.sender = address
+                break
     mentions: dict[int, list[MentionFacts]] = defaultdict(list)
     for row in conn.execute(_MENTIONS, params).all():
         mentions[row[1]].append(MentionFacts(row[0], row[1], _day(row[2]), row[3], row[4], row[5] or "date", row[6]))
@@ -207,11 +209,9 @@ def load_client(session: Session, slug: str) -> ClientData:
         tags[item_id].append(tag)
     for item_id, names in tags.items():
         items[item_id].tags = names
-    notes: dict[int, list[NotePublic]] = defaultdict(list)
+    notes: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for note_id, item_id, body, created, actor in conn.execute(_NOTES, params).all():
-        created_at = _utc(created)
-        assert created_at is not None
-        notes[item_id].append(NotePublic(id=note_id, text=body, created_at=created_at, actor=actor))
+        notes[item_id].append({"id": note_id, "text": body, "created_at": _utc(created), "actor": actor})
     for item_id, written in notes.items():
         items[item_id].notes = written
     addresses: dict[str, set[str]] = defaultdict(set)

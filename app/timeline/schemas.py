@@ -2,14 +2,15 @@
 
 The field names of ``Timeline``, ``TimelineEntry`` and ``Silence`` are a contract with
 the evidence-bundle exporter and API clients: fields may be added, never renamed.
-Every datetime keeps the offset the item was written in.
+Every datetime keeps the offset the item was written in. The build assembles plain data
+in this shape, field order included, and writes the JSON from that (see ``build``);
+these models validate it for the renderers and document it in the API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -33,7 +34,6 @@ __all__ = [
     "TimelineEntry",
     "TimelineFilters",
     "UndatedItem",
-    "trusted",
 ]
 
 # us: the archive owner (``init --me``); client: the client's learned addresses;
@@ -217,38 +217,3 @@ class Timeline(BaseModel):
     summary: KeyFacts
     threads: list[ThreadSummary]
     warnings: list[str]
-
-
-_M = TypeVar("_M", bound=BaseModel)
-_set = object.__setattr__
-
-
-def trusted(cls: type[_M]) -> Callable[[dict[str, Any]], _M]:
-    """A constructor of ``cls`` from a dict with every field, in field order, already of its type.
-
-    For payloads this package builds from its own rows. A timeline has tens of thousands
-    of entries and validating them re-checks what the builder just produced;
-    ``model_construct`` costs more than validation (it walks the fields in Python).
-    This does what both end with. Field order matters: it is the JSON key order.
-    """
-    config, fields = cls.model_config, cls.model_fields
-    # Only plain models qualify: an alias, extra fields, private attributes or a
-    # post-init hook would make skipping model_construct's bookkeeping wrong.
-    if (cls.__pydantic_post_init__ or cls.__private_attributes__ or config.get("extra") == "allow"
-            or any(f.alias or f.validation_alias for f in fields.values())):
-        raise TypeError(f"{cls.__name__} cannot be built without validation")
-    names, count = set(fields), len(fields)
-    new = object.__new__
-
-    def make(values: dict[str, Any]) -> _M:
-        if len(values) != count:
-            raise TypeError(f"{cls.__name__} needs {sorted(names - set(values))}, got {sorted(set(values) - names)}")
-        model = new(cls)
-        _set(model, "__dict__", values)
-        # shared: every field is always set, so pydantic's own updates never change it
-        _set(model, "__pydantic_fields_set__", names)
-        _set(model, "__pydantic_extra__", None)
-        _set(model, "__pydantic_private__", None)
-        return model
-
-    return make

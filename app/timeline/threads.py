@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from .loading import ItemFacts
-from .schemas import ThreadSummary, trusted
 
 __all__ = ["build_threads", "normalise_subject"]
 
@@ -26,7 +26,7 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _REPLY = re.compile(r"^\s*(?:re|fw|fwd|aw|wg|sv|vs|antw|tr|rif)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
-_thread_summary = trusted(ThreadSummary)
+_ID, _AT = attrgetter("id"), attrgetter("at_utc")
 
 
 def normalise_subject(subject: str) -> str:
@@ -74,8 +74,12 @@ def _people(item: ItemFacts) -> frozenset[str]:
     return frozenset(item.addresses("from", "to", "cc"))
 
 
-def _order(item: ItemFacts) -> tuple[bool, datetime | None, int]:
-    return (item.at_utc is None, item.at_utc, item.id)
+def _in_date_order(emails: Sequence[ItemFacts]) -> list[ItemFacts]:
+    """By instant, undated last, then by id: two stable sorts, no key tuple per email."""
+    by_id = sorted(emails, key=_ID)  # near free: callers pass emails in id order
+    dated = [item for item in by_id if item.at_utc is not None]
+    dated.sort(key=_AT)
+    return dated + [item for item in by_id if item.at_utc is None] if len(dated) < len(by_id) else dated
 
 
 def _lost_its_headers(item: ItemFacts) -> bool:
@@ -85,19 +89,26 @@ def _lost_its_headers(item: ItemFacts) -> bool:
     return bool(_REPLY.match(item.title)) or not item.message_id
 
 
-def build_threads(emails: Sequence[ItemFacts]) -> tuple[dict[int, int], list[ThreadSummary]]:
-    """Each email's thread id (its thread's earliest email) and a summary per thread."""
-    ordered = sorted(emails, key=_order)  # type: ignore[arg-type]
+def build_threads(emails: Sequence[ItemFacts]) -> tuple[dict[int, int], list[dict[str, Any]]]:
+    """Each email's thread id (its thread's earliest email) and a summary per thread.
+
+    A summary is plain data: the fields of ``schemas.ThreadSummary``, in order.
+    """
+    ordered = _in_date_order(emails)
     nodes = {item.id: _node(item) for item in ordered}  # each Message-ID normalised once
     links = _Union()
     find, union = links.find, links.union
+    orphans: set[int] = set()
     for item in ordered:
-        cites = item.references.split()
-        if item.in_reply_to or cites:  # a first message links nothing
-            node = find(nodes[item.id])
-            for cited in _cited(item.in_reply_to, cites):
-                union(node, cited)
-    orphans = {item.id for item in ordered if _lost_its_headers(item)}
+        if item.in_reply_to or item.references:
+            cites = item.references.split()
+            if item.in_reply_to or cites:  # a first message links nothing
+                node = find(nodes[item.id])
+                for cited in _cited(item.in_reply_to, cites):
+                    union(node, cited)
+                continue
+        if _lost_its_headers(item):
+            orphans.add(item.id)
     by_subject: dict[str, list[ItemFacts]] = defaultdict(list)
     for item in ordered if orphans else ():
         subject = normalise_subject(item.title)
@@ -108,23 +119,38 @@ def build_threads(emails: Sequence[ItemFacts]) -> tuple[dict[int, int], list[Thr
                     union(nodes[earlier.id], nodes[item.id])
                     break
         by_subject[subject].append(item)
-    members: dict[str, list[ItemFacts]] = defaultdict(list)
+    members: dict[str, list[ItemFacts]] = {}
+    parent = links.parent
     for item in ordered:  # in date order, so a thread's first member is its earliest
-        members[find(nodes[item.id])].append(item)
+        node = nodes[item.id]
+        if node in parent:  # only linked nodes need a walk to their root
+            node = find(node)
+        found = members.get(node)
+        if found is None:
+            members[node] = [item]
+        else:
+            found.append(item)
     thread_of: dict[int, int] = {}
-    summaries: list[ThreadSummary] = []
+    summaries: list[dict[str, Any]] = []
     # members were filled in date order, so threads come out ordered by their first email
     for group in members.values():
         head = group[0]
+        head_id = head.id
+        if len(group) == 1:  # most threads are one message: no lists to filter
+            thread_of[head_id] = head_id
+            first = head.occurred_at if head.at_utc is not None else None
+            summaries.append({"thread_id": head_id, "subject": head.title, "item_ids": [head_id], "count": 1,
+                              "first_at": first, "last_at": first})
+            continue
         for item in group:
-            thread_of[item.id] = head.id
+            thread_of[item.id] = head_id
         dated = [i.occurred_at for i in group if i.at_utc is not None]
-        summaries.append(_thread_summary({
-            "thread_id": head.id,
+        summaries.append({
+            "thread_id": head_id,
             "subject": head.title,
             "item_ids": [i.id for i in group],
             "count": len(group),
             "first_at": dated[0] if dated else None,
             "last_at": dated[-1] if dated else None,
-        }))
+        })
     return thread_of, summaries

@@ -53,6 +53,12 @@ def one_line(text: str, limit: int = 240) -> str:
     return flat[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
 
 
+# What strftime's %B writes in the C locale (Casefile never sets another): a strftime
+# call per date was a visible share of a large timeline's build.
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
 def long_date(value: date | datetime) -> str:
     """``30 May 2024``: the way a chronology writes a date."""
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"

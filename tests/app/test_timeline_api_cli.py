@@ -6,15 +6,20 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from app.archive import open_archive
+from app.cli import app as cli
 from app.config import Settings
 from app.ingesting import ingest_paths
 from app.main import create_app
+from app.timeline import build_timeline
 from tests.app.timeline_helpers import GREG, US, init_us, mail
 from tests.conftest import SAMPLES, run
 
@@ -55,6 +60,30 @@ def test_timeline_json_keeps_the_contract(api: tuple[TestClient, int]) -> None:
     assert set(body["summary"]["median_response_hours"]) == {"us", "client"}
     zoe = next(e for e in body["entries"] if e["title"] == "Fwd: PO NW-PO-4471 raised – Whitfield Digital")
     assert zoe["occurred_at"] == "2024-02-14T09:05:00-05:00" and zoe["actor"] == "client"
+
+
+def test_the_api_serves_the_cli_json(api: tuple[TestClient, int], settings: Settings,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = datetime(2024, 8, 12, 12, 0, tzinfo=UTC)  # one clock for both: open silences run to it
+    monkeypatch.setattr("app.timeline.build.utc_now", lambda: clock)
+    client, _ = api
+    served = client.get("/api/clients/northwind/timeline", params={"from": "2024-05-01", "kind": ["email", "call"]})
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    printed = CliRunner().invoke(cli, ["--data", str(settings.data), "timeline", "northwind", "--from", "2024-05-01",
+                                       "--kind", "email", "--kind", "call", "--json"],
+                                 env={"CASEFILE_TIMEZONE": settings.timezone})
+    assert printed.exit_code == 0, printed.output
+    # the same JSON: the CLI's is indented, re-written compactly it is the API's, byte for byte
+    assert orjson.dumps(orjson.loads(printed.stdout)) == served.content
+    # and both are what the models write
+    archive = open_archive(settings)
+    try:
+        models = build_timeline(archive, client="northwind", date_from=date(2024, 5, 1), kinds=["email", "call"])
+    finally:
+        archive.close()
+    assert served.content == models.model_dump_json().encode()
+    assert printed.stdout == models.model_dump_json(indent=2) + "\n"
+    assert json.loads(served.content)["entries"]
 
 
 def test_timeline_filters_and_errors(api: tuple[TestClient, int]) -> None:
