@@ -18,6 +18,7 @@ from .clients import ensure_client, load_identity, parse_identity, save_identity
 from .errors import InvalidInput, ItemNotFound
 from .models import Client, Item
 from .recording import dated_fields
+from .timeline.digest import digest
 
 __all__ = ["EVENT_KINDS", "add_event", "assign_item", "init_archive"]
 
@@ -71,6 +72,7 @@ def add_event(
             text=text,
             content_type="text/plain",
             facts_json='{"recorded_as": "' + kind + '"}',
+            summary=digest(EVENT_KINDS[kind], text).summary,
             **dated_fields(dated),
         )
         uow.session.add(item)

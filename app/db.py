@@ -13,12 +13,33 @@ from .models import Meta
 
 __all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
+_BACKFILL_BATCH = 2000
+
+
+def _add_text_digest(conn: Connection) -> None:
+    """v1 -> v2: ``item.summary`` and ``item.text_hints``, worked out for every stored item."""
+    from .timeline.digest import WORDS_CHARS, digest  # the timeline package imports this module's users
+
+    conn.execute(text("ALTER TABLE item ADD COLUMN summary VARCHAR NOT NULL DEFAULT ''"))
+    conn.execute(text("ALTER TABLE item ADD COLUMN text_hints INTEGER NOT NULL DEFAULT 0"))
+    last = 0
+    while rows := conn.execute(
+        text("SELECT id, kind, substr(text, 1, :n) FROM item WHERE id > :last ORDER BY id LIMIT :batch"),
+        {"n": WORDS_CHARS, "last": last, "batch": _BACKFILL_BATCH},
+    ).all():
+        updates = []
+        for item_id, kind, head in rows:
+            found = digest(kind, head or "")
+            updates.append({"id": item_id, "summary": found.summary, "hints": found.hints})
+        conn.execute(text("UPDATE item SET summary = :summary, text_hints = :hints WHERE id = :id"), updates)
+        last = rows[-1][0]
+
 
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_text_digest}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

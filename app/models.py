@@ -89,6 +89,10 @@ class Item(SQLModel, table=True):
     page_count: int | None = None
     facts_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     other_dates_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # Worked out from ``text`` when the item is stored (app.timeline.digest): the text never
+    # changes, and a timeline reads these instead of every item's text.
+    summary: str = ""
+    text_hints: int = 0
 
     @property
     def occurred_at(self) -> datetime | None:

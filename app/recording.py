@@ -14,6 +14,7 @@ from .archive import UnitOfWork
 from .blobs import BlobStore, StoredBlob
 from .clients import UNASSIGNED, Router
 from .models import DateMentionRow, DerivedFile, Item, PageRow, ParticipantRow, utc_now
+from .timeline.digest import SUMMARY_CHARS, WORDS_CHARS, digest
 
 if TYPE_CHECKING:
     from .ingesting import IngestReport
@@ -80,6 +81,11 @@ def _client_id(
     return router.client_id(UNASSIGNED)
 
 
+def _digest(record: Record) -> dict[str, Any]:
+    found = digest(record.kind.value, record.text[: max(WORDS_CHARS, 2 * SUMMARY_CHARS)])
+    return {"summary": found.summary, "text_hints": found.hints}
+
+
 def _item_values(record: Record, blob: StoredBlob | None, client_id: int, parent: StoredItem | None) -> dict[str, Any]:
     page_count = record.facts.get("page_count") if record.facts else None
     return {
@@ -101,6 +107,7 @@ def _item_values(record: Record, blob: StoredBlob | None, client_id: int, parent
         "source_row": record.source_row,
         "page_count": int(page_count) if isinstance(page_count, int) else (len(record.pages) or None),
         "facts_json": json.dumps(dict(record.facts), default=str, ensure_ascii=False),
+        **_digest(record),
         "other_dates_json": json.dumps(
             [
                 {"at": d.at.isoformat(), "source": d.source.value, "detail": d.detail,

@@ -25,7 +25,6 @@ shared with the item, or the shared empty tuple: both serialise as JSON arrays.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -36,7 +35,7 @@ from zoneinfo import ZoneInfo
 from ..errors import InvalidInput
 from ..items import KINDS
 from ..tags import validate_tag
-from .loading import SUMMARY_CHARS, ClientData, ItemFacts, MentionFacts
+from .loading import ClientData, ItemFacts, MentionFacts
 from .schemas import Silence, TimelineEntry
 from .wording import LABEL_WORDS, long_date, one_line
 
@@ -45,8 +44,6 @@ __all__ = ["ENTRY_KINDS", "TRUSTED_SOURCES", "Filters", "listing"]
 TRUSTED_SOURCES = frozenset({"user", "email_header", "front_matter", "document_text", "filename"})
 ENTRY_KINDS = (*KINDS, *LABEL_WORDS, "item", "date_mention")
 # "Hi Dana," says nothing a one-line summary needs
-_GREETINGS = ("hi", "hell", "hey", "dear", "good")
-_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon))\b[^\n]{0,80}[,!]?[ \t]*\n", re.I)
 _UNTRUSTED_REASONS = {
     "none": "no date found in it",
     "file_mtime": "only the file's modification time, which changes whenever a file is copied",
@@ -133,16 +130,6 @@ def _is_container(item: ItemFacts, items: Mapping[int, ItemFacts]) -> bool:
     )
 
 
-def _summary(item: ItemFacts) -> str:
-    # a summary shows ~200 characters: looking further for the quoted part is wasted work
-    if item.kind != "email":
-        return one_line(item.head, SUMMARY_CHARS)
-    words = item.words()
-    if words.lstrip()[:4].lower().startswith(_GREETINGS):
-        words = _GREETING.sub("", words, count=1)
-    return one_line(words, SUMMARY_CHARS)
-
-
 def _source(item: ItemFacts, page: int | None = None) -> dict[str, Any]:
     return {"filename": item.filename, "page": page, "row": item.source_row}
 
@@ -195,7 +182,7 @@ class _Entries:
         entry["kind"] = item.kind
         entry["actor"] = self.actors[item_id]
         entry["title"] = item.title or "(no subject)"
-        entry["summary"] = _summary(item)
+        entry["summary"] = item.summary
         entry["item_id"] = item_id
         entry["source"] = {"filename": item.filename, "page": page, "row": item.source_row}
         entry["thread_id"] = self.thread_of.get(item_id)
@@ -247,7 +234,7 @@ class _Entries:
             "kind": item.kind,
             "actor": self.actors[item.id],
             "title": item.title or "(untitled)",
-            "summary": _summary(item),
+            "summary": item.summary,
             "source": _source(item),
             "date_hint": item.occurred_at,
             "date_source": item.date_source,

@@ -34,6 +34,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from .actors import Contact
+from .digest import DELIVERY_WORDS, PAYMENT_WORDS
 from .loading import ClientData, ItemFacts, MentionFacts
 from .schemas import (
     Citation,
@@ -53,31 +54,12 @@ __all__ = ["delivery_evidence", "key_facts"]
 _CONTRACT = re.compile(r"agreement|contract", re.IGNORECASE)
 _REPLY = re.compile(r"^\s*(?:re|aw|sv|antw)\s*:", re.IGNORECASE)
 _DELIVERY_SUBJECT = re.compile(r"\bdeliver(?:y|ed|ing)?\b|\breleas(?:e|ed|ing)\b|\bhand-?over\b", re.I)
-_DELIVERY_WORDS = re.compile(
-    r"\bconfirm(?:ing)?\s+(?:the\s+)?delivery\b|\b(?:delivered|released|shipped|deployed)\s+(?:it\s+)?today\b|"
-    r"\bdelivery\s+of\b[^.]{0,80}\btoday\b|\bis\s+now\s+live\b|\bhave\s+(?:now\s+|just\s+)?(?:delivered|released)\b",
-    re.IGNORECASE,
-)
 _INVOICE = re.compile(r"\binvoice\b|\binv[-‐–]?\d", re.IGNORECASE)
 _NUMBER = re.compile(
     r"\b(INV[-‐–]?[A-Z0-9][A-Z0-9/-]*\d)\b|invoice\s+(?:no\.?|number|#)\s*:?\s*([A-Z0-9][A-Z0-9/-]{2,})",
     re.IGNORECASE,
 )
-_PAID = re.compile(
-    r"\bremittance\b|\bpayment\s+(?:has\s+been\s+|was\s+)?(?:made|sent|processed|completed|released)\b|"
-    r"\b(?:have|has\s+been|was|were)\s+paid\b|\bpaid\s+in\s+full\b",
-    re.IGNORECASE,
-)
 _PAYMENT_TAGS = {"payment", "paid"}
-# Plain substrings every match of the patterns above contains: a cheap test first, so the
-# regular expressions only run on the few texts that could match.
-_PAID_WORDS = ("paid", "remittance", "made", "sent", "processed", "completed", "released")
-_DELIVERY_HINTS = ("confirm", "today", "now", "have")
-
-
-def _maybe(text: str, words: tuple[str, ...]) -> bool:
-    return any(map(text.lower().__contains__, words))
-
 
 def _cite(item: ItemFacts, mention: MentionFacts) -> Citation:
     return Citation(
@@ -109,7 +91,7 @@ def delivery_evidence(data: ClientData, actors: Mapping[int, str]) -> list[tuple
         elif item.kind == "email" and actors.get(item.id) == "us":
             if _DELIVERY_SUBJECT.search(item.title) and not _REPLY.match(item.title):
                 found.append((item, "our email's subject announces a delivery"))
-            elif _maybe(item.words(), _DELIVERY_HINTS) and _DELIVERY_WORDS.search(item.words()):
+            elif item.hints & DELIVERY_WORDS:
                 found.append((item, "our email confirms a delivery"))
     found.sort(key=lambda pair: (pair[0].at_utc, pair[0].id))  # type: ignore[arg-type, return-value]
     return found
@@ -187,11 +169,10 @@ class _Later:
         # instants as floats: bisecting aware datetimes compares their offsets at every step
         self.reply_times = [c.at.timestamp() for c in self.replies]
         payments = [
-            (item, item.words()) for item in data.items.values()
+            (item, item.own_words) for item in data.items.values()
             if item.at_utc is not None and (
                 (item.tags and not _PAYMENT_TAGS.isdisjoint(item.tags))
-                or (item.kind == "email" and actors.get(item.id) == "client" and _maybe(item.words(), _PAID_WORDS)
-                    and _PAID.search(item.words()))
+                or (item.kind == "email" and item.hints & PAYMENT_WORDS and actors.get(item.id) == "client")
             )
         ]
         self.payments = sorted(payments, key=lambda pair: (pair[0].at_utc, pair[0].id))  # type: ignore[arg-type, return-value]

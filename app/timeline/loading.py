@@ -18,19 +18,15 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ..clients import Identity, get_client, load_identity
-from .wording import fresh_text
+from .digest import PAYMENT_WORDS, WORDS_CHARS, own_words
 
 __all__ = ["ClientData", "ItemFacts", "MentionFacts", "load_client", "offset_zone"]
 
-# The head of an item's text is enough for a one-line summary and for the key-fact
-# heuristics; a 500-page contract is never read whole for a timeline. How much of the
-# head each kind needs: a summary shows the first ``SUMMARY_CHARS`` (flattened from
-# twice that); an email's own words are looked for in its first ``WORDS_CHARS``; an
-# invoice number in the first ``HEAD_CHARS`` of a document. Only calls and notes have
-# facts the timeline reads (direction, duration, "recorded as a meeting").
+# The timeline never reads an item's text: its one-line summary and what its sender's
+# own words announce were worked out when it was stored (``digest``). Only documents are
+# searched for an invoice number, in the first ``HEAD_CHARS`` of their text; only calls
+# and notes have facts the timeline reads (direction, duration, "recorded as a meeting").
 HEAD_CHARS = 1000
-WORDS_CHARS = 800
-SUMMARY_CHARS = 200
 
 # Repeated values come back as flags or NULL where only one value matters: a string per
 # row for "application/mbox" or "ok" is 20,000 allocations for nothing.
@@ -39,9 +35,13 @@ _ITEMS = text(
     " coalesce(date_detail, ''), date_precision = 'day', original_filename, content_type = 'application/mbox',"
     " message_id, in_reply_to, coalesce(email_references, ''), nullif(status, 'ok'), source_row,"
     " CASE WHEN kind IN ('call', 'note') THEN nullif(facts_json, '') END,"
-    " coalesce(substr(text, 1, CASE WHEN kind = 'email' THEN :words"
-    " WHEN kind IN ('document', 'attachment') THEN :head ELSE :summary END), '')"
-    " FROM item WHERE client_id = :client ORDER BY id"
+    " CASE WHEN kind IN ('document', 'attachment') THEN coalesce(substr(text, 1, :head), '') ELSE '' END,"
+    " summary, text_hints FROM item WHERE client_id = :client ORDER BY id"
+)
+# the own words of the few emails whose digest says they speak of a payment (for the number)
+_PAYING_EMAILS = text(
+    "SELECT id, substr(text, 1, :words) FROM item WHERE client_id = :client AND kind = 'email'"
+    " AND text_hints & :flag != 0"
 )
 _PARTICIPANTS = text(
     "SELECT p.item_id, p.role, lower(coalesce(p.address, '')), coalesce(p.name, '') FROM participant p"
@@ -120,7 +120,9 @@ class ItemFacts:
     status: str
     source_row: int | None
     facts_json: str
-    head: str
+    head: str  # the start of a document's text ('' for other kinds)
+    summary: str
+    hints: int  # digest.DELIVERY_WORDS | digest.PAYMENT_WORDS
     occurred_at: datetime | None = None  # the instant in the offset it was written in
     # Shared empty tuples until rows arrive: most items have no tags, notes or mentions,
     # and 20,000 items times five empty lists is measurable.
@@ -130,14 +132,7 @@ class ItemFacts:
     notes: Sequence[dict[str, Any]] = ()  # the fields of ``NotePublic``, in order
     children: Sequence[int] = ()
     sender: str = ""  # the first ``from`` address, if any
-    own_words: str | None = None
-
-    def words(self) -> str:
-        """The sender's own words at the start of the text (no quotes, no signature)."""
-        # summaries and key-fact heuristics all ask; work it out once per item
-        if self.own_words is None:
-            self.own_words = fresh_text(self.head[:WORDS_CHARS])
-        return self.own_words
+    own_words: str = ""  # loaded only for emails that speak of a payment
 
     def addresses(self, *roles: str) -> list[str]:
         return [address for role, address, _ in self.participants if role in roles and address]
@@ -162,10 +157,9 @@ def load_client(session: Session, slug: str) -> ClientData:
     params = {"client": client.id}
     items: dict[int, ItemFacts] = {}
     record = ItemFacts
-    heads = {"head": HEAD_CHARS, "words": WORDS_CHARS, "summary": 2 * SUMMARY_CHARS}
     for (item_id, parent_id, kind, title, at, offset, date_source, date_detail, by_day, filename, mailbox,
-         message_id, in_reply_to, references, status, source_row, facts_json, head) in conn.execute(
-            _ITEMS, {**params, **heads}).all():
+         message_id, in_reply_to, references, status, source_row, facts_json, head, summary, hints) in conn.execute(
+            _ITEMS, {**params, "head": HEAD_CHARS}).all():
         # one conversion per row, inlined: this loop runs once per item
         if at is None:
             local = None
@@ -177,8 +171,11 @@ def load_client(session: Session, slug: str) -> ClientData:
         items[item_id] = record(
             item_id, parent_id, kind, title, at, offset, date_source, date_detail, bool(by_day), filename,
             bool(mailbox), message_id, in_reply_to, references, status or "ok", source_row, facts_json or "{}", head,
-            local,
+            summary, hints, local,
         )
+    for item_id, start in conn.execute(
+            _PAYING_EMAILS, {**params, "words": WORDS_CHARS, "flag": PAYMENT_WORDS}).all():
+        items[item_id].own_words = own_words(start or "")
     children: dict[int, list[int]] = defaultdict(list)
     for item in items.values():
         if item.parent_id in items:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.archive import open_archive
 from app.config import Settings
+from app.db import SCHEMA_VERSION
 from app.ingesting import ingest_paths
 from app.main import create_app
 from tests.conftest import SAMPLES
@@ -25,7 +26,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def test_health_and_docs(client: TestClient) -> None:
     health = client.get("/health")
-    assert health.status_code == 200 and health.json() == {"status": "ok", "schema_version": 1}
+    assert health.status_code == 200 and health.json() == {"status": "ok", "schema_version": SCHEMA_VERSION}
     assert client.get("/docs").status_code == 200
     assert "/api/items/{item_id}/original" in client.get("/openapi.json").json()["paths"]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.db import SCHEMA_VERSION
 from tests.conftest import SAMPLES, corpus_dir, run
 
 
@@ -158,7 +159,7 @@ def test_serve_starts_on_localhost_and_answers(tmp_path: Path) -> None:
             except OSError:
                 assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
                 time.sleep(0.3)
-        assert body == {"status": "ok", "schema_version": 1}
+        assert body == {"status": "ok", "schema_version": SCHEMA_VERSION}
     finally:
         server.terminate()
         server.wait(timeout=30)
