@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ..timeline import FORMATS, Timeline, build_timeline, timeline_json
+from ..timeline import FORMATS, Timeline, TimelineQuery, build_timeline, timeline_json
 from .deps import ArchiveDep
 
 router = APIRouter(tags=["timeline"])
@@ -32,14 +32,13 @@ def get_timeline(
     format: Literal["json", "csv", "md", "html"] = "json",  # the public parameter name, shadowing or not
 ) -> Timeline | Response:
     """The client's chronology with silences, undated items and key facts, every fact cited."""
-    query: dict[str, Any] = {"client": slug, "date_from": date_from, "date_to": date_to, "kinds": kind,
-                             "only_flagged": only_flagged, "tags": tag}
+    query = TimelineQuery(date_from=date_from, date_to=date_to, kinds=kind, only_flagged=only_flagged, tags=tag)
     if format == "json":
         # Written straight from the build (see app.timeline.build): returning the model
         # would make FastAPI validate and convert all of its entries again. The response
         # model above still documents the shape in /docs; the tests check it is the same.
-        return Response(timeline_json(archive, **query), media_type="application/json")
-    result = build_timeline(archive, **query)
+        return Response(timeline_json(archive, client=slug, **query), media_type="application/json")
+    result = build_timeline(archive, client=slug, **query)
     render, media_type = FORMATS[format]
     headers = dict(_HTML_HEADERS) if format == "html" else {"X-Content-Type-Options": "nosniff"}
     if format == "csv":

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from .. import tags
 from ..schemas import ItemAnnotations
-from ..timeline import FORMATS, Timeline, build_timeline, default_cite, timeline_data, to_json
+from ..timeline import FORMATS, Timeline, TimelineQuery, build_timeline, default_cite, timeline_data, to_json
 from ..timeline.render import actor_words, significance, silence_words, summary_lines
 from .common import JsonOpt, app, archive_for, emit_json, err, out, parse_day
 
@@ -60,14 +60,14 @@ def timeline_cmd(
     if fmt and as_json:
         err.print("error: give either --json or --format, not both", markup=False)
         raise typer.Exit(2)
-    query: dict[str, Any] = {"client": client, "date_from": parse_day(date_from), "date_to": parse_day(date_to),
-                             "kinds": kind, "only_flagged": only_flagged, "tags": tag}
+    query = TimelineQuery(date_from=parse_day(date_from), date_to=parse_day(date_to), kinds=kind,
+                          only_flagged=only_flagged, tags=tag)
     with archive_for(ctx) as archive:
         if as_json:  # what the API serves (``timeline_json``), indented
-            data = timeline_data(archive, **query)
+            data = timeline_data(archive, client=client, **query)
             text, count = to_json(data, indent=True).decode() + "\n", len(data["entries"])
         else:
-            result = build_timeline(archive, **query)
+            result = build_timeline(archive, client=client, **query)
             text, count = FORMATS[fmt][0](result) if fmt else _human(result) + "\n", len(result.entries)
     if out_path is not None:
         out_path.write_text(text, encoding="utf-8")

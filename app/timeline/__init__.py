@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .build import ENTRY_KINDS, TRUSTED_SOURCES, build_timeline, timeline_data, timeline_json, to_json
+from .build import (
+    ENTRY_KINDS,
+    TRUSTED_SOURCES,
+    TimelineQuery,
+    build_timeline,
+    timeline_data,
+    timeline_json,
+    to_json,
+)
 from .html import render_html
 from .render import CSV_COLUMNS, Cite, default_cite, render_csv, render_markdown
 from .schemas import KeyFacts, Silence, ThreadSummary, Timeline, TimelineEntry, UndatedItem
@@ -26,6 +34,7 @@ __all__ = [
     "ThreadSummary",
     "Timeline",
     "TimelineEntry",
+    "TimelineQuery",
     "UndatedItem",
     "build_timeline",
     "default_cite",

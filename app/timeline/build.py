@@ -20,7 +20,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -37,7 +37,9 @@ from .silences import find_silences
 from .threads import build_threads
 from .trusted import timeline_from
 
-__all__ = ["ENTRY_KINDS", "TRUSTED_SOURCES", "build_timeline", "timeline_data", "timeline_json", "to_json"]
+__all__ = [
+    "ENTRY_KINDS", "TRUSTED_SOURCES", "TimelineQuery", "build_timeline", "timeline_data", "timeline_json", "to_json",
+]
 
 # pydantic writes a zero UTC offset as "Z"; orjson does too with this option, and writes
 # every other value of the timeline (datetimes with their offset, dates, floats, text)
@@ -110,40 +112,29 @@ def _warnings(data: ClientData) -> list[str]:
     return warnings
 
 
-def build_timeline(
-    archive: Archive,
-    *,
-    client: str,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    kinds: Sequence[str] | None = None,
-    only_flagged: bool = False,
-    tags: Sequence[str] | None = None,
-    now: datetime | None = None,
-) -> Timeline:
+class TimelineQuery(TypedDict, total=False):
+    """What a timeline is asked for besides its client: filters, and the clock (default: now)."""
+
+    date_from: date | None
+    date_to: date | None
+    kinds: Sequence[str] | None
+    only_flagged: bool
+    tags: Sequence[str] | None
+    now: datetime | None
+
+
+def build_timeline(archive: Archive, *, client: str, **query: Unpack[TimelineQuery]) -> Timeline:
     """The client's timeline as models: every dated fact cited, silences, undated items, key facts."""
     with _collector_paused():
-        data = _build(archive, client=client, date_from=date_from, date_to=date_to, kinds=kinds,
-                      only_flagged=only_flagged, tags=tags, now=now)
+        data = _build(archive, client, query)
         timeline = timeline_from(data)
     return timeline  # the collector, resumed, walks these models once
 
 
-def timeline_data(
-    archive: Archive,
-    *,
-    client: str,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    kinds: Sequence[str] | None = None,
-    only_flagged: bool = False,
-    tags: Sequence[str] | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def timeline_data(archive: Archive, *, client: str, **query: Unpack[TimelineQuery]) -> dict[str, Any]:
     """The client's timeline as plain data, for ``to_json`` (the fields of ``Timeline``, in order)."""
     with _collector_paused():
-        return _build(archive, client=client, date_from=date_from, date_to=date_to, kinds=kinds,
-                      only_flagged=only_flagged, tags=tags, now=now)
+        return _build(archive, client, query)
 
 
 def to_json(data: dict[str, Any], *, indent: bool = False) -> bytes:
@@ -152,21 +143,11 @@ def to_json(data: dict[str, Any], *, indent: bool = False) -> bytes:
 
 
 def timeline_json(
-    archive: Archive,
-    *,
-    client: str,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    kinds: Sequence[str] | None = None,
-    only_flagged: bool = False,
-    tags: Sequence[str] | None = None,
-    now: datetime | None = None,
-    indent: bool = False,
+    archive: Archive, *, client: str, indent: bool = False, **query: Unpack[TimelineQuery]
 ) -> bytes:
     """``to_json(timeline_data(...))`` in one go: what the API serves."""
     with _collector_paused():
-        data = _build(archive, client=client, date_from=date_from, date_to=date_to, kinds=kinds,
-                      only_flagged=only_flagged, tags=tags, now=now)
+        data = _build(archive, client, query)
         body = to_json(data, indent=indent)
         # Freed before the collector resumes, which then has nothing to walk; still alive
         # then, the tens of thousands of dicts cost it a pass of ~5% of the build.
@@ -174,12 +155,12 @@ def timeline_json(
     return body
 
 
-def _build(archive: Archive, *, client: str, date_from: date | None, date_to: date | None,
-           kinds: Sequence[str] | None, only_flagged: bool, tags: Sequence[str] | None,
-           now: datetime | None) -> dict[str, Any]:
+def _build(archive: Archive, client: str, query: TimelineQuery) -> dict[str, Any]:
     """The timeline as plain data: the fields of ``Timeline``, in order (see this module's docstring)."""
-    filters = Filters.checked(date_from=date_from, date_to=date_to, kinds=kinds, only_flagged=only_flagged,
-                               tags=tags)
+    filters = Filters.checked(date_from=query.get("date_from"), date_to=query.get("date_to"),
+                              kinds=query.get("kinds"), only_flagged=query.get("only_flagged", False),
+                              tags=query.get("tags"))
+    now = query.get("now")
     if now is not None and now.utcoffset() is None:
         raise InvalidInput("the clock (now) must be timezone-aware")
     clock = now or utc_now()
