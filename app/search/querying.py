@@ -17,7 +17,8 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 40
 MIN_WILDCARD_PREFIX = 2
 
-_TOKEN = re.compile(r'"[^"]*"|\S+')
+_TOKEN = re.compile(r'[-+]?"[^"]*"|\S+')  # a phrase, excluded (-) or required (+), is one term
+# the operator words; the signs ``-word`` and ``+word`` (whoosh_index) are stripped per term below
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
@@ -48,7 +49,7 @@ def check_query(text: str) -> str:
     if len(tokens) > MAX_TERMS:
         raise InvalidInput(f"the query has {len(tokens)} terms; the limit is {MAX_TERMS}")
     for token in tokens:
-        if token.startswith('"'):
+        if token.lstrip("-+").startswith('"'):
             continue
         word = token.lstrip("(-+").rstrip(")")
         if ":" in word and not word.startswith(("[", "{")):

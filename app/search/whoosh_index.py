@@ -23,7 +23,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFil
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.index import LockError
-from whoosh.qparser import QueryParser
+from whoosh.qparser import OperatorsPlugin, QueryParser, syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.support.charset import accent_map
 
@@ -61,6 +61,28 @@ _FIELD_ALIASES = {
     "title": "content",
     "subject": "content",
 }
+# ``-word`` and ``+word``, as people type them into web search boxes: ``-`` excludes like
+# NOT; ``+`` requires, which a bare word already does (words AND together), so it is
+# accepted and changes nothing. Only at the start of a term (after a space, a parenthesis
+# or the query's start): ``e-mail`` and ``2024-05-01`` stay words. Whoosh's
+# PlusMinusPlugin is not used: it only reads the top level (``a (b -c)`` fails there)
+# and makes unsigned words optional, which would change what ``a b`` means.
+# Right-associative, so stacked prefixes (``NOT -late``) apply inside out instead of
+# swallowing one another; that pass also handles NOT.
+_SIGN_OPERATORS = [
+    (
+        OperatorsPlugin.OpTagger(
+            r"(^|(?<=[\s(]))-(?=[^\s)])", syntax.NotGroup, syntax.PrefixOperator, leftassoc=False, memo="minus"
+        ),
+        0,
+    ),
+    (
+        OperatorsPlugin.OpTagger(
+            r"(^|(?<=[\s(]))\+(?=[^\s)])", syntax.AndGroup, syntax.PrefixOperator, leftassoc=False, memo="plus"
+        ),
+        0,
+    ),
+]
 _MAX_PREFIX_TERMS = 16  # a prefix query ORs at most this many of its most frequent words
 _PREFIX_SCAN = 256  # ... chosen among at most this many candidate words
 _FACET_SIZE = 20
@@ -255,9 +277,10 @@ class WhooshIndex:
     def _parse(self, text: str, searcher) -> Q.Query:  # type: ignore[no-untyped-def]
         parser = QueryParser(_DEFAULT_FIELD, self._ix.schema)  # words AND together
         parser.add_plugin(DateParserPlugin(free=False))
+        parser.replace_plugin(OperatorsPlugin(ops=_SIGN_OPERATORS))  # AND/OR/NOT stay, -/+ join them
         for alias, field in _FIELD_ALIASES.items():
             text = _rename_field(text, alias, field)
-        text = _phrases_exact(text)
+        text = _phrases_exact(_compact_range_dates(text))
         try:
             parsed = parser.parse(text)
         except Exception as exc:  # Whoosh raises assorted errors on odd syntax
@@ -389,7 +412,7 @@ def _window(text: str, words: list[str]) -> str:
     return text[start : start + _WINDOW]
 
 
-_BARE_PHRASE = re.compile(r'(^|[\s(])"')
+_BARE_PHRASE = re.compile(r'(^[-+]?|[\s(][-+]?)"')  # "a phrase", -"a phrase", +"a phrase"
 
 
 def _phrases_exact(text: str) -> str:
@@ -404,6 +427,23 @@ class _MarkFormatter(Formatter):
 
     def format_token(self, text: str, token, replace: bool = False) -> str:  # type: ignore[no-untyped-def]
         return f"**{get_text(text, token, replace)}**"
+
+
+_DATE_RANGE = re.compile(r"occurred:([\[{][^\]}]*[\]}])")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+
+
+def _compact_range_dates(text: str) -> str:
+    """``date:[2024-06-01 to 2024-06-30]`` → ``[20240601 to 20240630]``.
+
+    Whoosh's range parser reads a dashed date as its year alone, so the range silently
+    became all of 2024; a single ``date:2024-06-01`` is read correctly and left alone.
+    """
+
+    def compact(match: re.Match[str]) -> str:
+        return "occurred:" + _ISO_DATE.sub(lambda d: "".join(part for part in d.groups() if part), match.group(1))
+
+    return _DATE_RANGE.sub(compact, text)
 
 
 def _rename_field(text: str, alias: str, field: str) -> str:
