@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 2>/dev/null) python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core unzip
+# the browser tests (tests/web, Playwright) drive Debian's chromium: the registries here have no browser downloads
+APT_PACKAGES += chromium
 # Language packs for OCR: CASEFILE_OCR_LANGUAGES=eng+deu installs tesseract-ocr-deu too.
 OCR_LANGS := $(subst +, ,$(or $(CASEFILE_OCR_LANGUAGES),eng))
 APT_PACKAGES += $(foreach l,$(OCR_LANGS),tesseract-ocr-$(l))

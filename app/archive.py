@@ -31,6 +31,7 @@ class UnitOfWork:
     session: Session
     ledger: Ledger
     actor: str
+    archive: Archive | None = None  # for work queued after the commit (app.jobs)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     _rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -55,6 +56,7 @@ class Archive:
     engine: Engine
     blobs: BlobStore
     search: Any = None  # the search backend, opened on first use by app.search
+    queue: Any = None  # the job queue (Huey), opened on first use by app.queue
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -71,7 +73,7 @@ class Archive:
         """
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
         with Session(writer, expire_on_commit=False) as session:
-            uow = UnitOfWork(session, Ledger(session), actor or self.settings.actor)
+            uow = UnitOfWork(session, Ledger(session), actor or self.settings.actor, self)
             try:
                 yield uow
                 uow.flush()

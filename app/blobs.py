@@ -27,9 +27,48 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 @dataclass(frozen=True)
 class StoredBlob:
+    """A blob that is stored and durable: its hash, size, and whether this call wrote it."""
+
     sha256: str
     size: int
     created: bool  # False when the same bytes were already stored
+
+
+class BlobWriter:
+    """Bytes on their way into the store: written to a private temp file while hashed.
+
+    Nothing is under a hash name until ``finish()`` has made the file durable and
+    read-only; ``abort()`` (or a crash) leaves only a temp file in incoming/.
+    """
+
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        fd, name = tempfile.mkstemp(dir=store._incoming, prefix=".tmp-")
+        self._tmp = Path(name)
+        self._fh = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self._fh.write(chunk)
+        self.size += len(chunk)
+
+    def finish(self) -> StoredBlob:
+        """Seals the file and moves it to its hash's place; returns the stored blob."""
+        try:
+            self._store._seal(self._fh)
+            self._fh.close()
+            return self._store._store_received(self._tmp, self._digest.hexdigest(), self.size)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Throws the partial bytes away."""
+        if not self._fh.closed:
+            self._fh.close()
+        self._tmp.unlink(missing_ok=True)
 
 
 def _fsync_dir(path: str | Path) -> None:
@@ -117,30 +156,30 @@ class BlobStore:
 
     def put_stream(self, stream: BinaryIO) -> StoredBlob:
         """Stores a stream of any size in one pass, hashing while copying."""
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._incoming, prefix=".tmp-")
-        tmp = Path(tmp_name)
+        writer = self.writer()
         try:
-            with os.fdopen(fd, "wb") as fh:
-                while chunk := stream.read(_CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    fh.write(chunk)
-                self._seal(fh)
-            sha256 = digest.hexdigest()
-            final = self.path_for(sha256)
-            if final.exists():
-                tmp.unlink()
-                return StoredBlob(sha256, size, created=False)
-            self._ensure_dir(final.parent)
-            self._commit(tmp, final)
-            if self.durable:
-                _fsync_dir(self._incoming)
-            return StoredBlob(sha256, size, created=True)
+            while chunk := stream.read(_CHUNK):
+                writer.write(chunk)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            writer.abort()
             raise
+        return writer.finish()
+
+    def writer(self) -> BlobWriter:
+        """A blob to write piece by piece (an upload as it arrives); ``finish()`` stores it."""
+        return BlobWriter(self)
+
+    def _store_received(self, tmp: Path, sha256: str, size: int) -> StoredBlob:
+        """Moves a sealed temp file from incoming/ into place (or drops it: same bytes stored)."""
+        final = self.path_for(sha256)
+        if final.exists():
+            tmp.unlink()
+            return StoredBlob(sha256, size, created=False)
+        self._ensure_dir(final.parent)
+        self._commit(tmp, final)
+        if self.durable:
+            _fsync_dir(self._incoming)
+        return StoredBlob(sha256, size, created=True)
 
     def put_file(self, path: Path) -> StoredBlob:
         with path.open("rb") as fh:

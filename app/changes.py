@@ -20,7 +20,7 @@ from .models import Client, Item
 from .recording import dated_fields
 from .timeline.digest import digest
 
-__all__ = ["EVENT_KINDS", "add_event", "assign_item", "init_archive"]
+__all__ = ["EVENT_KINDS", "add_event", "assign_item", "init_archive", "parse_when"]
 
 EVENT_KINDS = {"event": "event", "meeting": "note", "call": "call"}
 
@@ -39,7 +39,8 @@ def init_archive(archive: Archive, *, me: Sequence[str], actor: str | None = Non
     return result
 
 
-def _parse_when(value: str, default_zone: str) -> DatedValue:
+def parse_when(value: str, default_zone: str) -> DatedValue:
+    """A date or date and time a person typed, in ``default_zone`` unless it says otherwise."""
     parsed = parse_datetime_text(value, default_zone)
     if parsed is None:
         raise InvalidInput(f"'{value}' is not a date (try 2024-05-31 or '2024-05-31 14:30')")
@@ -62,7 +63,7 @@ def add_event(
         raise InvalidInput(f"unknown event kind '{kind}' (one of: {', '.join(EVENT_KINDS)})")
     if not title.strip():
         raise InvalidInput("an event needs a title")
-    dated = _parse_when(when, archive.settings.timezone)
+    dated = parse_when(when, archive.settings.timezone)
     with archive.write(actor) as uow:
         owner, _ = ensure_client(uow.session, client)
         item = Item(

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
 
     silence_days: int = Field(default=7, ge=1)
 
+    queue_url: str | None = Field(
+        default=None, description="redis://host:port/db for a shared queue; default a SQLite queue in the data folder"
+    )
+    queue_workers: int = Field(default=0, ge=0, description="job workers in 'serve'/'worker'; 0 = one per core")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -70,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data / "blobs"
+
+    @property
+    def queue_file(self) -> Path:
+        return self.data / "queue.db"
 
     @property
     def index_dir(self) -> Path:

@@ -5,6 +5,7 @@
     │   ├── ItemNotFound
     │   └── ClientNotFound
     ├── InvalidInput        a value a person typed is not acceptable (slug, date, query)
+    ├── UploadTooLarge      a file sent is over CASEFILE_MAX_UPLOAD_BYTES
     ├── ArchiveBusy         another writer holds the archive for too long
     └── IntegrityProblem    verification found the archive altered or incomplete
 """
@@ -19,6 +20,7 @@ __all__ = [
     "InvalidInput",
     "ItemNotFound",
     "NotFound",
+    "UploadTooLarge",
 ]
 
 
@@ -43,6 +45,10 @@ class ClientNotFound(NotFound):
 
 
 class InvalidInput(CasefileError):
+    pass
+
+
+class UploadTooLarge(CasefileError):
     pass
 
 

@@ -12,7 +12,7 @@ import itertools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,12 @@ from ingest.source import Context, Source
 from .archive import Archive, UnitOfWork
 from .blobs import StoredBlob
 from .clients import UNASSIGNED, Router, ensure_client
+from .errors import ItemNotFound
 from .models import Item
 from .recording import StoredItem, record_item
 from .search import try_sync_index
 
-__all__ = ["IngestReport", "ingest_bytes", "ingest_paths", "iter_files"]
+__all__ = ["Counted", "IngestReport", "ingest_bytes", "ingest_paths", "ingest_received", "iter_files"]
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,12 @@ log = logging.getLogger(__name__)
 _BATCH = 200
 
 Progress = Callable[[str, int], None]  # (what happened, files finished)
+Counted = Callable[[int, "int | None", str], None]  # (done, total or None, what): pages OCR'd, messages read
 
 # Only the hash in WHERE: with "AND kind = ..." SQLite's planner may pick the (far less
 # selective) kind index and scan every email. A plain statement: it runs per message.
 _SAME_BYTES = text("SELECT id, kind, parent_id FROM item WHERE sha256 = :sha256")
+PENDING = "pending"  # the status of an item whose bytes arrived and that is not read yet
 
 
 
@@ -115,7 +118,10 @@ class _Run:
     actor: str
     report: IngestReport
     progress: Progress | None = None
+    counted: Counted | None = None
     emails_seen: dict[str, int] = field(default_factory=dict)  # sha256 -> item id, this run
+    # a container read again after a stop part-way: members already under it are skipped
+    resuming: int | None = None
 
 
 def ingest_paths(
@@ -174,6 +180,45 @@ def ingest_bytes(
     return report
 
 
+def ingest_received(
+    archive: Archive,
+    *,
+    item_id: int,
+    client: str | None = None,
+    password: str | None = None,
+    actor: str | None = None,
+    counted: Counted | None = None,
+) -> IngestReport:
+    """Reads an item recorded when its bytes arrived (an upload) and fills it in.
+
+    Safe to run again: an item already read is left alone, except a container whose
+    members were still being stored when the last attempt stopped, which is read again
+    with the members it already has skipped.
+    """
+    report = IngestReport()
+    ctx = replace(_context(archive, password), progress=counted)
+    run = _Run(archive, client, ctx, actor or archive.settings.actor, report, counted=counted)
+    _prepare_client(run)
+    with archive.read() as session:
+        item = session.get(Item, item_id)
+        if item is None or item.sha256 is None:
+            raise ItemNotFound(item_id)
+        blob = StoredBlob(item.sha256, item.size or 0, created=False)
+        filename, pending = item.original_filename or f"item-{item_id}", item.status == PENDING
+        top = StoredItem(id=item_id, client_id=item.client_id, kind=item.kind)
+    if pending:
+        _ingest_stored(run, blob, filename, None, origin="upload", received=item_id)
+    else:
+        report.files += 1
+        report.item_ids.append(item_id)
+        record = registry.extract(_source(archive, blob, filename, None), run.ctx)
+        if not isinstance(record.children, (tuple, list)):
+            run.resuming = item_id
+            _record_stream(run, top, record.children, filename)
+    _index(archive, report)
+    return report
+
+
 def _index(archive: Archive, report: IngestReport) -> None:
     # Once per ingest call, after every commit: one index writer for the whole batch.
     busy = try_sync_index(archive)
@@ -197,31 +242,33 @@ def _existing_top_level(session: Session, sha256: str) -> int | None:
     return next((row.id for row in rows if row.parent_id is None), None)
 
 
+def _source(archive: Archive, blob: StoredBlob, filename: str, mtime: datetime | None) -> Source:
+    return Source(filename=filename, path=archive.blobs.path_for(blob.sha256), modified_at=mtime)
+
+
 def _ingest_stored(
-    run: _Run, blob: StoredBlob, filename: str, mtime: datetime | None, origin: str
+    run: _Run, blob: StoredBlob, filename: str, mtime: datetime | None, origin: str, received: int | None = None
 ) -> None:
     report = run.report
     report.files += 1
-    with run.archive.write(run.actor) as uow:
-        existing = _existing_top_level(uow.session, blob.sha256)
-        if existing is not None:
-            uow.ledger.append(
-                actor=uow.actor, action="received-again", item_id=existing,
-                details={"sha256": blob.sha256, "filename": filename, "origin": origin},
-            )
-            report.duplicates += 1
-            report.item_ids.append(existing)
-            return
-    source = Source(
-        filename=filename, path=run.archive.blobs.path_for(blob.sha256), modified_at=mtime
-    )
-    record = registry.extract(source, run.ctx)
+    if received is None:
+        with run.archive.write(run.actor) as uow:
+            existing = _existing_top_level(uow.session, blob.sha256)
+            if existing is not None:
+                uow.ledger.append(
+                    actor=uow.actor, action="received-again", item_id=existing,
+                    details={"sha256": blob.sha256, "filename": filename, "origin": origin},
+                )
+                report.duplicates += 1
+                report.item_ids.append(existing)
+                return
+    record = registry.extract(_source(run.archive, blob, filename, mtime), run.ctx)
     streamed = not isinstance(record.children, (tuple, list))
     with run.archive.write(run.actor) as uow:
         router = Router(uow.session)
         top = record_item(
             uow, record, blob=blob, client_slug=run.client, parent=None, router=router,
-            origin=origin, report=report, blobs=run.archive.blobs,
+            origin=origin, report=report, blobs=run.archive.blobs, received=received,
         )
         report.item_ids.append(top.id)
         if not streamed:
@@ -261,6 +308,8 @@ def _record_stream(run: _Run, top: StoredItem, children: Iterable[Record], filen
         done += count
         if run.progress and count:
             run.progress(f"{filename}: {done} members", run.report.files)
+        if run.counted and count:
+            run.counted(done, None, f"{done:,} messages read")
         if count < _BATCH:
             break
     if failure:
@@ -280,6 +329,10 @@ def _record_stream(run: _Run, top: StoredItem, children: Iterable[Record], filen
 def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: StoredItem, child: Record) -> None:
     """Stores one member (and, recursively, its own children) under ``parent``."""
     blob = run.archive.blobs.put_bytes(child.data) if child.data is not None else None
+    if run.resuming == parent.id and blob is not None and not blob.created and _stored_member(
+        uow.session, blob.sha256, parent.id
+    ):
+        return  # stored by the attempt that stopped part-way (with its own attachments)
     if blob is not None and child.kind == Kind.EMAIL:
         # Bytes that were not on disk until now cannot be a stored item's (rows are only
         # committed after their blobs are written): only a blob seen before needs the query.
@@ -301,6 +354,11 @@ def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: StoredItem,
         run.emails_seen[blob.sha256] = item.id
     for grandchild in child.children:
         record_child(run, uow, router, item, grandchild)
+
+
+def _stored_member(session: Session, sha256: str, parent_id: int) -> bool:
+    rows = session.connection().execute(_SAME_BYTES, {"sha256": sha256}).all()
+    return any(row.parent_id == parent_id for row in rows)
 
 
 def _stored_email(session: Session, sha256: str) -> int | None:

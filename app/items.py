@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from .archive import Archive
@@ -20,6 +22,7 @@ from .models import (
     DateMentionRow,
     DerivedFile,
     Item,
+    ItemTag,
     LedgerEntry,
     PageRow,
     ParticipantRow,
@@ -34,11 +37,25 @@ from .schemas import (
     LedgerEntryPublic,
     PagePublic,
 )
-from .tags import annotations
+from .tags import annotations, validate_tag
 
-__all__ = ["derived_path", "get_item", "list_clients", "list_items", "original_path"]
+__all__ = [
+    "KINDS",
+    "SORTS",
+    "STATUSES",
+    "ListingOptions",
+    "derived_path",
+    "get_item",
+    "list_clients",
+    "list_items",
+    "listing_options",
+    "original_path",
+]
 
 KINDS = ("email", "attachment", "document", "note", "call", "event")
+STATUSES = ("ok", "partial", "failed", "pending", "processing")
+SORTS = ("date", "title", "kind", "ingested")
+MAX_CORRESPONDENT_CHARS = 200
 
 
 def list_clients(archive: Archive) -> list[ClientPublic]:
@@ -75,6 +92,31 @@ def _day_start(value: date) -> datetime:
     return datetime.combine(value, time(), tzinfo=UTC)
 
 
+def _ordering(sort: str, descending: bool) -> list[Any]:
+    """ORDER BY terms for ``sort``; undated items stay last either way, the id breaks ties."""
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort '{sort}' (one of: {', '.join(SORTS)})")
+
+    def way(term: Any) -> Any:
+        return term.desc() if descending else term.asc()
+
+    by_date = [col(Item.occurred_at_utc).is_(None), way(col(Item.occurred_at_utc))]
+    keys = {
+        "date": by_date,
+        "title": [way(func.lower(Item.title))],
+        "kind": [way(col(Item.kind)), *by_date],
+        "ingested": [way(col(Item.ingested_at_utc))],
+    }
+    return [*keys[sort], way(col(Item.id))]
+
+
+def _correspondent(value: str | None) -> str | None:
+    text = (value or "").strip().lower()
+    if len(text) > MAX_CORRESPONDENT_CHARS:
+        raise InvalidInput(f"a correspondent is at most {MAX_CORRESPONDENT_CHARS} characters")
+    return text or None
+
+
 def list_items(
     archive: Archive,
     *,
@@ -82,31 +124,81 @@ def list_items(
     kind: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    tag: str | None = None,
+    status: str | None = None,
+    correspondent: str | None = None,
+    sort: str = "date",
+    descending: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> ItemList:
-    """Items in date order (undated last), filtered by client, kind and date range."""
+    """Items filtered by client, kind, date range, tag, status and correspondent, sorted by ``sort``.
+
+    The default is date order, undated last. ``correspondent`` matches any part of a
+    participant's address or name ("greg" finds greg.thornton@...), case-insensitively.
+    """
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind '{kind}' (one of: {', '.join(KINDS)})")
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"unknown status '{status}' (one of: {', '.join(STATUSES)})")
     if limit < 1 or limit > 10_000 or offset < 0:
         raise InvalidInput("limit must be 1-10000 and offset at least 0")
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput(f"the 'to' date ({date_to}) is before the 'from' date ({date_from})")
+    order = _ordering(sort, descending)
+    wanted_tag = validate_tag(tag) if tag is not None else None
+    person = _correspondent(correspondent)
     with archive.read() as session:
         query = select(Item)
         if client:
             query = query.where(Item.client_id == get_client(session, client).id)
         if kind:
             query = query.where(Item.kind == kind)
+        if status:
+            query = query.where(Item.status == status)
         if date_from:
             query = query.where(col(Item.occurred_at_utc) >= _day_start(date_from))
         if date_to:
             query = query.where(col(Item.occurred_at_utc) < _day_start(date_to + timedelta(days=1)))
+        if wanted_tag:
+            query = query.where(col(Item.id).in_(select(ItemTag.item_id).where(ItemTag.tag == wanted_tag)))
+        if person:
+            people = select(ParticipantRow.item_id).where(or_(
+                func.lower(ParticipantRow.address).contains(person, autoescape=True),
+                func.lower(ParticipantRow.name).contains(person, autoescape=True),
+            ))
+            query = query.where(col(Item.id).in_(people))
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        rows = session.exec(
-            query.order_by(
-                col(Item.occurred_at_utc).is_(None), col(Item.occurred_at_utc), col(Item.id)
-            ).offset(offset).limit(limit)
-        ).all()
+        rows = session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
         return ItemList(total=total, items=_publics(session, rows))
+
+
+@dataclass(frozen=True)
+class ListingOptions:
+    """What a client's items can be filtered by: the client's name and the values in use."""
+
+    client: str
+    client_name: str
+    tags: tuple[str, ...]
+    correspondents: tuple[str, ...]  # addresses on the client's items, most frequent first
+
+
+def listing_options(archive: Archive, *, client: str, max_correspondents: int = 200) -> ListingOptions:
+    """The client's display name, the tags on its items and its correspondents' addresses."""
+    with archive.read() as session:
+        row = get_client(session, client)
+        tags = session.exec(
+            select(ItemTag.tag).join(Item, col(Item.id) == ItemTag.item_id)
+            .where(Item.client_id == row.id).distinct().order_by(col(ItemTag.tag))
+        ).all()
+        count = func.count(col(ParticipantRow.id))
+        people = session.exec(
+            select(ParticipantRow.address).join(Item, col(Item.id) == ParticipantRow.item_id)
+            .where(Item.client_id == row.id, ParticipantRow.address != "")
+            .group_by(col(ParticipantRow.address)).order_by(count.desc(), col(ParticipantRow.address))
+            .limit(max_correspondents)
+        ).all()
+        return ListingOptions(client=row.slug, client_name=row.name, tags=tuple(tags), correspondents=tuple(people))
 
 
 def get_item(archive: Archive, *, item_id: int) -> ItemDetail:

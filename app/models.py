@@ -18,8 +18,10 @@ __all__ = [
     "DateMentionRow",
     "DerivedFile",
     "Item",
+    "ItemCorrection",
     "ItemNote",
     "ItemTag",
+    "Job",
     "LedgerEntry",
     "Meta",
     "PageRow",
@@ -189,3 +191,52 @@ class ItemNote(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at_utc: datetime = Field(default_factory=utc_now)
     actor: str
+
+
+class ItemCorrection(SQLModel, table=True):
+    """A person's correction of an item's title or date, keeping the value it replaced.
+
+    The item row carries the corrected value (what lists, search and the timeline use);
+    this row keeps the earlier one, with where it came from, so it stays visible.
+    """
+
+    __tablename__ = "item_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    field: str  # title | occurred_at
+    old_value: str = Field(sa_column=Column(Text, nullable=False))  # a date as ISO 8601 with its offset
+    new_value: str = Field(sa_column=Column(Text, nullable=False))
+    old_source: str = ""  # for a date: where the replaced value came from ("document_text"...)
+    old_detail: str = ""
+    old_precision: str | None = None  # for a date: day | minute | second
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str
+    at_utc: datetime = Field(default_factory=utc_now)
+
+
+class Job(SQLModel, table=True):
+    """A piece of background work (extracting an upload, building a bundle) and how far it got.
+
+    The queue (Huey) only carries the job's id; its state lives here, beside the evidence,
+    so any process (the server, a worker elsewhere) can report it and a restart can find
+    work that was accepted but never finished.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # ingest | export | verify-archive
+    state: str = Field(default="queued", index=True)  # queued | running | done | failed
+    item_id: int | None = Field(default=None, index=True)  # the upload's item, for ingest jobs
+    params_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    progress_done: int = 0
+    progress_total: int | None = None
+    progress_note: str = ""
+    result_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    error: str | None = None
+    attempts: int = 0
+    actor: str = ""
+    created_at_utc: datetime = Field(default_factory=utc_now)
+    started_at_utc: datetime | None = None
+    finished_at_utc: datetime | None = None
+    # a running job's worker pushes this forward; a job whose lease ran out was abandoned
+    lease_until_utc: datetime | None = None

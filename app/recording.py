@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from ingest.records import DatedValue, Kind, Record, Status
 
@@ -130,12 +130,24 @@ def record_item(
     origin: str | None,
     report: IngestReport,
     blobs: BlobStore,
+    received: int | None = None,
 ) -> StoredItem:
-    """Writes the item for ``record`` (not its children) with its custody entry."""
+    """Writes the item for ``record`` (not its children) with its custody entry.
+
+    ``received`` is the id of the item recorded when its bytes arrived (an upload): that
+    row is filled in, keeping the time of arrival, instead of a new one being added.
+    """
     values = _item_values(record, blob, _client_id(uow, record, client_slug, parent, router), parent)
-    # A prepared Core insert, not the ORM: this runs for every mailbox message and
-    # attachment, and a statement built once is compiled once.
-    item_id = uow.session.connection().execute(_INSERT_ITEM, values).inserted_primary_key[0]
+    if received is None:
+        # A prepared Core insert, not the ORM: this runs for every mailbox message and
+        # attachment, and a statement built once is compiled once.
+        item_id = uow.session.connection().execute(_INSERT_ITEM, values).inserted_primary_key[0]
+    else:
+        item_id = received
+        del values["ingested_at_utc"]
+        uow.session.connection().execute(
+            update(Item.__table__).where(Item.__table__.c.id == received).values(**values)  # type: ignore[arg-type]
+        )
     uow.add_rows(ParticipantRow, [
         {"item_id": item_id, "role": p.role, "address": p.address, "name": p.name}
         for p in record.participants

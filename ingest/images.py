@@ -165,7 +165,10 @@ class ImageExtractor:
                 yield page_image(frame, dpi)
 
         try:
-            results = list(ocr_pages(pictures(), limits))
+            results = []
+            for result in ocr_pages(pictures(), limits):
+                results.append(result)
+                ctx.report(len(results), None, f"{len(results)} page{'s' if len(results) != 1 else ''} OCR'd")
         except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt pixel data
             raise Corrupt(f"image data is damaged ({str(exc)[:120] or type(exc).__name__})") from exc
         pages: list[Page] = []

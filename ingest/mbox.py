@@ -135,7 +135,9 @@ class MboxExtractor:
         )
 
     def _messages(self, source: Source, ctx: Context) -> Iterator[Record]:
-        inner = ctx.deeper()
+        # members go to worker processes (pickled): the progress hook stays here, where the
+        # mailbox's own caller counts the messages as they are stored
+        inner = replace(ctx.deeper(), progress=None)
         mailbox = source.filename.rsplit("/", 1)[-1]
         workers = ctx.limits.ingest_workers
         with source.open() as stream:

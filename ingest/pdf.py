@@ -18,7 +18,6 @@ from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdf
 
 from .dates import as_aware
 from .errors import Corrupt, Encrypted, LimitReached
-from .limits import Limits
 from .mentions import date_mentions, stated_date
 from .ocr import OcrResult, ocr_pages
 from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
@@ -208,8 +207,9 @@ def _ocr_page(number: int, result: OcrResult) -> Page:
     return Page(number, tidy(result.text), "ocr", result.confidence, result.engine)
 
 
-def _read_pages(data: bytes, password: str | None, limits: Limits, copy: _SearchableCopy) -> dict[int, Page]:
+def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _SearchableCopy) -> dict[int, Page]:
     """Every page: its text layer where usable, else tesseract's reading (into ``copy``)."""
+    limits = ctx.limits
     doc = open_pdfium(data, password)
     try:
         with PDFIUM_LOCK:
@@ -230,6 +230,7 @@ def _read_pages(data: bytes, password: str | None, limits: Limits, copy: _Search
             pages[picture.number] = _ocr_page(picture.number, result)
             if result.error is None and result.layer_pdf and result.words:
                 copy.add(picture.number, Layer(result.layer_pdf, picture.image_matrix, result.turned))
+            ctx.report(index + 1, len(to_ocr), f"{index + 1} of {len(to_ocr)} pages OCR'd")
         return pages
     finally:
         with PDFIUM_LOCK:
@@ -257,7 +258,7 @@ class PdfExtractor:
         if declared > limits.max_pdf_pages:
             raise LimitReached(f"{declared:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
         copy = _SearchableCopy(reader)
-        read = _read_pages(data, password, limits, copy)
+        read = _read_pages(data, password, ctx, copy)
         pages = tuple(read[n] for n in sorted(read))
         if not pages:
             raise Corrupt("the PDF has no pages")

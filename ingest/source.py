@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,16 @@ class Context:
     limits: Limits = field(default_factory=Limits)
     depth: int = 0
     password: str | None = None
+    # told how far a long extraction got: (done, total or None, what), e.g. pages OCR'd
+    progress: Callable[[int, int | None, str], None] | None = None
+
+    def report(self, done: int, total: int | None, what: str) -> None:
+        """Passes progress on to whoever asked for it (a job's progress bar); never raises."""
+        if self.progress is not None:
+            try:
+                self.progress(done, total, what)
+            except Exception:  # progress is a courtesy: it must never break an extraction
+                pass
 
     def deeper(self) -> Context:
         """The context for a container's member; refuses nesting past the limit."""

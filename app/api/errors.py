@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import ArchiveBusy, CasefileError, IntegrityProblem, InvalidInput, NotFound
+from ..errors import ArchiveBusy, CasefileError, IntegrityProblem, InvalidInput, NotFound, UploadTooLarge
 
 __all__ = ["install_error_handlers"]
 
 _STATUS: list[tuple[type[CasefileError], int]] = [
     (NotFound, 404),
     (InvalidInput, 422),
+    (UploadTooLarge, 413),
     (ArchiveBusy, 503),
     (IntegrityProblem, 409),
 ]

@@ -23,13 +23,18 @@ def list_items(
     kind: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
+    tag: str | None = None,
+    status: Annotated[str | None, Query(description="ok, partial, failed, pending or processing")] = None,
+    correspondent: Annotated[str | None, Query(description="any part of a participant's address or name")] = None,
+    sort: Annotated[str, Query(description="date, title, kind or ingested")] = "date",
+    descending: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ItemList:
-    """Items in date order, filtered by client, kind and date range."""
+    """Items filtered by client, kind, date range, tag, status and correspondent; date order unless ``sort``."""
     return items.list_items(
-        archive, client=client, kind=kind, date_from=date_from, date_to=date_to,
-        limit=limit, offset=offset,
+        archive, client=client, kind=kind, date_from=date_from, date_to=date_to, tag=tag, status=status,
+        correspondent=correspondent, sort=sort, descending=descending, limit=limit, offset=offset,
     )
 
 

@@ -18,6 +18,7 @@ from ..archive import Archive
 from ..errors import NotFound
 from .export import export_bundle
 from .schemas import BundleSummary
+from .staging import Progress
 
 __all__ = ["bundle_file", "exports_dir", "publish_bundle"]
 
@@ -42,6 +43,7 @@ def publish_bundle(
     query: str | None = None,
     prefix: str | None = None,
     actor: str | None = None,
+    progress: Progress | None = None,
 ) -> BundleSummary:
     """Exports into ``exports/<sha256>/``; the summary's sha256 is the id to download it by."""
     folder = exports_dir(archive)
@@ -51,7 +53,7 @@ def publish_bundle(
     try:
         summary = export_bundle(
             archive, client=client, out=build, date_from=date_from, date_to=date_to, tag=tag,
-            query=query, prefix=prefix, actor=actor,
+            query=query, prefix=prefix, actor=actor, progress=progress,
         )
         final = folder / summary.sha256 / summary.filename
         final.parent.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""Evidence commands: init, ingest, clients, items, show, add-event, assign, verify, serve."""
+"""Evidence commands: init, ingest, clients, items, show, add-event, assign, correct, verify, serve, worker."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import changes, items
+from .. import changes, corrections, items
 from ..config import Settings
 from ..ingesting import IngestReport, ingest_paths, iter_files
 from ..verify import verify_archive
@@ -199,6 +199,32 @@ def assign(
         out.print(f"moved {len(moved)} item(s) to {client}", markup=False)
 
 
+@app.command()
+def correct(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the correction).")],
+    title: Annotated[str | None, typer.Option("--title", help="The right title.")] = None,
+    new_date: Annotated[
+        str | None, typer.Option("--date", help="The right date (2024-05-31 or '2024-05-31 14:30').")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Correct an item's title or date; the old value is kept and shown, and the ledger records it.
+
+    Example: casefile correct 7 --date 2024-01-20 --reason "signed on the 20th, see page 3"
+    """
+    with archive_for(ctx) as archive:
+        result = corrections.correct_item(
+            archive, item_id=item_id, title=title, occurred_at=new_date, reason=reason
+        )
+    if as_json:
+        emit_json(result)
+    else:
+        fields = [f for f, given in (("title", title), ("date", new_date)) if given is not None]
+        out.print(f"corrected {', '.join(fields)} of item #{item_id}", markup=False)
+
+
 @app.command("verify-archive")
 def verify_archive_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Re-hash every original and walk the custody ledger; exit 1 on any problem.
@@ -226,17 +252,51 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option("--host", help="Interface (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port")] = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run no job workers here (uploads wait for 'casefile worker').")
+    ] = False,
 ) -> None:
-    """Serve the web pages and the API (OpenAPI at /docs).
+    """Serve the web pages and the API (OpenAPI at /docs), with job workers for uploads and exports.
 
     Example: casefile serve --port 8000
     """
     import uvicorn
 
     from ..main import create_app
+    from ..queue import default_workers
 
     settings: Settings = ctx.obj
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    workers = 0 if no_worker else default_workers(settings)
+    uvicorn.run(create_app(settings, job_workers=workers), host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, help="Jobs run at once (default: one per core).")
+    ] = None,
+) -> None:
+    """Run job workers alone: read uploads and build exports queued by 'casefile serve'.
+
+    Example: casefile worker --concurrency 2
+    """
+    import signal
+    import threading
+
+    from ..queue import default_workers, start_consumer, stop_consumer
+
+    with archive_for(ctx) as archive:
+        workers = concurrency or default_workers(archive.settings)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        consumer = start_consumer(archive, workers=workers)
+        err.print(f"casefile worker: {workers} worker(s) on {archive.settings.data}; Ctrl-C stops", markup=False)
+        while not stop.wait(1.0):  # a timed wait lets the signal handler run promptly
+            pass
+        err.print("stopping: waiting a few seconds for running jobs", markup=False)
+        stop_consumer(*consumer)
 
 
 @app.command()
