@@ -39,6 +39,7 @@ __all__ = [
     "claim_job",
     "create_job",
     "get_job",
+    "latest_job_for_item",
     "list_jobs",
     "run_job",
     "submit_job",
@@ -135,6 +136,13 @@ def get_job(archive: Archive, *, job_id: int) -> JobPublic:
         if row is None:
             raise NotFound(f"no job with id {job_id}")
         return JobPublic.of(row)
+
+
+def latest_job_for_item(archive: Archive, *, item_id: int) -> JobPublic | None:
+    """The most recent job about an item (an upload's reading), if any."""
+    with archive.read() as session:
+        row = session.exec(select(Job).where(Job.item_id == item_id).order_by(col(Job.id).desc()).limit(1)).first()
+        return JobPublic.of(row) if row is not None else None
 
 
 def list_jobs(archive: Archive, *, limit: int = 50, kind: str | None = None) -> list[JobPublic]:

@@ -20,6 +20,7 @@ from ..api.deps import ArchiveDep
 from ..archive import Archive
 from ..changes import assign_item
 from ..errors import InvalidInput, ItemNotFound, NotFound
+from ..jobs import latest_job_for_item
 from ..schemas import ItemDetail
 from .item_wording import custody_words, dated_words, page_method_words, replaced_words
 from .templating import page
@@ -61,6 +62,8 @@ def _context(
         "page_words": page_method_words,
         "dated_words": dated_words,
         "replaced_words": replaced_words,
+        # an upload still being read: which job, how far (the page says so instead of an empty text)
+        "job": latest_job_for_item(archive, item_id=item_id) if item.status == "pending" else None,
         "problems": problems or {},
         "entered": entered or {},
     }

@@ -41,39 +41,36 @@ def _upload(settings: Settings, path: Path = EML) -> dict[str, object]:
         return response.json()["files"][0]  # type: ignore[no-any-return]
 
 
-def test_the_default_queue_is_a_sqlite_file_in_the_data_folder(settings: Settings) -> None:
-    uploaded = _upload(settings)
-    assert settings.queue_file.is_file()
+def _consumed(settings: Settings, job_id: int, queue_kind: str) -> None:
+    """A queue of ``queue_kind`` holds the job's message, and a consumer started now runs it."""
     archive = open_archive(settings)
     try:
-        assert type(queue_for(archive).huey).__name__ == "SqliteHuey"
-        assert queue_for(archive).huey.pending_count() == 1  # the message survived the server
+        assert type(queue_for(archive).huey).__name__ == queue_kind
+        assert queue_for(archive).huey.pending_count() == 1  # the message outlived the server
         consumer = start_consumer(archive, workers=1)
         try:
-            assert _wait_done(archive, uploaded["job_id"]) == "done"  # type: ignore[arg-type]
+            assert _wait_done(archive, job_id) == "done"
         finally:
             stop_consumer(*consumer)
     finally:
         archive.close()
+
+
+def test_the_default_queue_is_a_sqlite_file_in_the_data_folder(settings: Settings) -> None:
+    uploaded = _upload(settings)
+    assert settings.queue_file.is_file()
+    _consumed(settings, uploaded["job_id"], "SqliteHuey")  # type: ignore[arg-type]
 
 
 def test_a_redis_queue_carries_jobs_to_a_consumer(tmp_path: Path) -> None:
     connection = redis.Redis.from_url(REDIS_URL)
     connection.flushdb()  # database 15 is this test's own
     settings = Settings(data=tmp_path / "data", actor="tester", queue_url=REDIS_URL)
-    uploaded = _upload(settings)
-    assert not settings.queue_file.exists()
-    archive = open_archive(settings)
     try:
-        assert type(queue_for(archive).huey).__name__ == "RedisHuey"
-        assert queue_for(archive).huey.pending_count() == 1
-        consumer = start_consumer(archive, workers=1)
-        try:
-            assert _wait_done(archive, uploaded["job_id"]) == "done"  # type: ignore[arg-type]
-        finally:
-            stop_consumer(*consumer)
+        uploaded = _upload(settings)
+        assert not settings.queue_file.exists()
+        _consumed(settings, uploaded["job_id"], "RedisHuey")  # type: ignore[arg-type]
     finally:
-        archive.close()
         connection.flushdb()
 
 

@@ -278,3 +278,13 @@ def test_another_site_cannot_post_files_into_the_archive(client: TestClient) -> 
     assert client.get("/api/items").json()["total"] == 0
     ours = client.post("/api/uploads", files=_files(EML), headers={"Origin": "http://testserver"})
     assert ours.status_code == 202
+
+
+def test_an_item_waiting_to_be_read_says_so_on_its_page(client: TestClient) -> None:
+    uploaded = client.post("/api/uploads", files=_files(EML)).json()["files"][0]
+    waiting = client.get(f"/items/{uploaded['item_id']}")
+    assert waiting.status_code == 200
+    assert "waiting to be read" in waiting.text and f"job #{uploaded['job_id']}</a>: queued" in waiting.text
+    run_job(_archive(client), uploaded["job_id"])
+    read = client.get(f"/items/{uploaded['item_id']}")
+    assert "waiting to be read" not in read.text and "staging" in read.text.lower()
