@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,13 @@ from .config import Settings
 from .db import WRITE_OPTION, make_engine
 from .errors import ArchiveBusy
 from .ledger import Ledger
+from .leftovers import Liveness, sweep_leftovers
 
-__all__ = ["Archive", "UnitOfWork", "open_archive"]
+__all__ = ["ACTOR", "Archive", "UnitOfWork", "open_archive"]
+
+# Who the current request acts for (set by app.access for a signed-in person or a token):
+# custody entries name them when a service is not told an actor of its own.
+ACTOR: ContextVar[str | None] = ContextVar("casefile_actor", default=None)
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Archive:
     blobs: BlobStore
     search: Any = None  # the search backend, opened on first use by app.search
     queue: Any = None  # the job queue (Huey), opened on first use by app.queue
+    liveness: Liveness | None = None  # this process's lock in run/ (see app.leftovers)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -73,7 +80,7 @@ class Archive:
         """
         writer = self.engine.execution_options(**{WRITE_OPTION: True})
         with Session(writer, expire_on_commit=False) as session:
-            uow = UnitOfWork(session, Ledger(session), actor or self.settings.actor, self)
+            uow = UnitOfWork(session, Ledger(session), actor or ACTOR.get() or self.settings.actor, self)
             try:
                 yield uow
                 uow.flush()
@@ -92,6 +99,9 @@ class Archive:
             callback()
 
     def close(self) -> None:
+        if self.liveness is not None:
+            self.liveness.close()
+            self.liveness = None
         if self.search is not None:
             self.search.close()
             self.search = None
@@ -107,4 +117,10 @@ def open_archive(settings: Settings | None = None) -> Archive:
     settings = settings or Settings()
     settings.data.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
-    return Archive(settings=settings, engine=engine, blobs=BlobStore(settings.blob_dir))
+    archive = Archive(settings=settings, engine=engine, blobs=BlobStore(settings.blob_dir))
+    archive.liveness = Liveness(settings.data)
+    try:
+        sweep_leftovers(archive, archive.liveness)  # after a crash, before anything new is written
+    except ArchiveBusy:  # another writer holds the database: the next start sweeps
+        pass
+    return archive

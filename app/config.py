@@ -54,6 +54,19 @@ class Settings(BaseSettings):
 
     silence_days: int = Field(default=7, ge=1)
 
+    # Accounts and sessions (app.accounts): a browser session lapses after idle minutes
+    # without a request, and after max hours whatever happens.
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    login_failures_per_account: int = Field(default=5, ge=1, description="in login_window_minutes, then locked")
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    share_link_hours: int = Field(default=72, ge=1, description="how long a lawyer's sign-in link lasts")
+    public_url: str | None = Field(default=None, description="the address people reach Casefile at (sign-in links)")
+    # In local mode (no accounts) only requests naming the machine itself are served: a web
+    # page that rebinds its own domain to 127.0.0.1 gets nothing (DNS rebinding).
+    local_hosts: list[str] = Field(default=["127.0.0.1", "localhost", "::1"])
+
     queue_url: str | None = Field(
         default=None, description="redis://host:port/db for a shared queue; default a SQLite queue in the data folder"
     )

@@ -9,11 +9,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from .accounts import models as _account_models  # noqa: F401  (and the accounts' tables)
 from .models import Meta
 
 __all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
 _BACKFILL_BATCH = 2000
 
@@ -37,9 +38,27 @@ def _add_text_digest(conn: Connection) -> None:
         last = rows[-1][0]
 
 
+def _add_ingest_state(conn: Connection) -> None:
+    """v2 -> v3: ``item.ingest_state`` (every stored item complete) and one top-level item per hash.
+
+    An archive that already holds the same bytes twice at the top level (two ingests that
+    raced before this version) keeps them; ``verify-archive`` names them, and the index
+    is made once they are resolved.
+    """
+    conn.execute(text("ALTER TABLE item ADD COLUMN ingest_state VARCHAR NOT NULL DEFAULT 'complete'"))
+    doubled = conn.execute(text(
+        "SELECT 1 FROM item WHERE parent_id IS NULL AND sha256 IS NOT NULL GROUP BY sha256 HAVING count(*) > 1 LIMIT 1"
+    )).first()
+    if doubled is None:
+        conn.execute(text(
+            "CREATE UNIQUE INDEX IF NOT EXISTS ux_item_top_sha256 ON item (sha256) "
+            "WHERE parent_id IS NULL AND sha256 IS NOT NULL"
+        ))
+
+
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_text_digest}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_text_digest, 2: _add_ingest_state}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -92,6 +111,8 @@ def _create_or_migrate(engine: Engine) -> None:
             raise RuntimeError(
                 f"archive schema version {version} is newer than this Casefile ({SCHEMA_VERSION})"
             )
+        if version == SCHEMA_VERSION:
+            return  # current: opening writes nothing (concurrent commands would queue on it)
         while version < SCHEMA_VERSION:
             _MIGRATIONS[version](conn)
             version += 1

@@ -6,6 +6,9 @@
     │   └── ClientNotFound
     ├── InvalidInput        a value a person typed is not acceptable (slug, date, query)
     ├── UploadTooLarge      a file sent is over CASEFILE_MAX_UPLOAD_BYTES
+    ├── NotSignedIn         the request carries no valid session or token
+    ├── Forbidden           the account may not do this (a lawyer changing evidence)
+    ├── TooManyAttempts     sign-ins refused for a while after repeated failures
     ├── ArchiveBusy         another writer holds the archive for too long
     └── IntegrityProblem    verification found the archive altered or incomplete
 """
@@ -16,10 +19,13 @@ __all__ = [
     "ArchiveBusy",
     "CasefileError",
     "ClientNotFound",
+    "Forbidden",
     "IntegrityProblem",
     "InvalidInput",
     "ItemNotFound",
     "NotFound",
+    "NotSignedIn",
+    "TooManyAttempts",
     "UploadTooLarge",
 ]
 
@@ -49,6 +55,18 @@ class InvalidInput(CasefileError):
 
 
 class UploadTooLarge(CasefileError):
+    pass
+
+
+class NotSignedIn(CasefileError):
+    pass
+
+
+class Forbidden(CasefileError):
+    pass
+
+
+class TooManyAttempts(CasefileError):
     pass
 
 

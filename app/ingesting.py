@@ -7,88 +7,35 @@ A file we cannot read is still stored, with a ``failed`` status and a one-line r
 
 from __future__ import annotations
 
+import errno
 import io
-import itertools
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
 
 from ingest import registry
-from ingest.records import Kind, Record, Status
 from ingest.source import Context, Source
 
 from .archive import Archive, UnitOfWork
 from .blobs import StoredBlob
 from .clients import UNASSIGNED, Router, ensure_client
 from .errors import ItemNotFound
+from .ingest_run import PENDING, Counted, IngestReport, IngestRun, Progress, existing_top_level
+from .members import record_child, record_stream
 from .models import Item
 from .recording import StoredItem, record_item
 from .search import try_sync_index
 
-__all__ = ["Counted", "IngestReport", "ingest_bytes", "ingest_paths", "ingest_received", "iter_files"]
+__all__ = [
+    "PENDING", "Counted", "IngestReport", "ingest_bytes", "ingest_paths", "ingest_received", "iter_files",
+]
 
 log = logging.getLogger(__name__)
-
-# Messages of a mailbox are committed in batches: each message with its attachments is
-# whole within a batch, and memory stays flat however large the mailbox is.
-_BATCH = 200
-
-Progress = Callable[[str, int], None]  # (what happened, files finished)
-Counted = Callable[[int, "int | None", str], None]  # (done, total or None, what): pages OCR'd, messages read
-
-# Only the hash in WHERE: with "AND kind = ..." SQLite's planner may pick the (far less
-# selective) kind index and scan every email. A plain statement: it runs per message.
-_SAME_BYTES = text("SELECT id, kind, parent_id FROM item WHERE sha256 = :sha256")
-PENDING = "pending"  # the status of an item whose bytes arrived and that is not read yet
-
-
-
-@dataclass
-class IngestReport:
-    """What one ingest did: counts for the summary line and one line per problem."""
-
-    files: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    problems: list[str] = field(default_factory=list)  # extraction failures (still stored)
-    not_stored: list[str] = field(default_factory=list)  # could not be stored at all
-    item_ids: list[int] = field(default_factory=list)  # the top-level items, new or existing
-
-    @property
-    def ok(self) -> bool:
-        """True when every file was stored (even if some could not be read)."""
-        return not self.not_stored
-
-    def summary(self) -> str:
-        parts = [
-            f"{self.files} file{'s' if self.files != 1 else ''}",
-            f"{self.stored} stored",
-            f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}",
-            f"{self.failed} failed",
-        ]
-        if self.not_stored:
-            parts.append(f"{len(self.not_stored)} NOT stored")
-        return ", ".join(parts)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "stored": self.stored,
-            "duplicates": self.duplicates,
-            "failed": self.failed,
-            "problems": self.problems,
-            "not_stored": self.not_stored,
-            "item_ids": self.item_ids,
-        }
-
 
 def iter_files(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
     """Every regular file under ``paths`` (folders walked recursively, in name order)."""
@@ -108,22 +55,6 @@ def iter_files(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
             report.not_stored.append(f"{path}: no such file or folder")
 
 
-@dataclass
-class _Run:
-    """State shared by the files of one ingest call."""
-
-    archive: Archive
-    client: str | None
-    ctx: Context
-    actor: str
-    report: IngestReport
-    progress: Progress | None = None
-    counted: Counted | None = None
-    emails_seen: dict[str, int] = field(default_factory=dict)  # sha256 -> item id, this run
-    # a container read again after a stop part-way: members already under it are skipped
-    resuming: int | None = None
-
-
 def ingest_paths(
     archive: Archive,
     *,
@@ -140,7 +71,7 @@ def ingest_paths(
     service's start, or ``reindex``) instead of now: for loading many files in a row.
     """
     report = IngestReport()
-    run = _Run(archive, client, _context(archive, password), actor or archive.settings.actor, report, progress)
+    run = IngestRun(archive, client, _context(archive, password), actor or archive.settings.actor, report, progress)
     _prepare_client(run)
     for path in iter_files(paths, report):
         try:
@@ -148,9 +79,15 @@ def ingest_paths(
             with path.open("rb") as fh:
                 blob = archive.blobs.put_stream(fh)
         except OSError as exc:
-            report.not_stored.append(f"{path}: {exc.strerror or exc}")
+            report.not_stored.append(f"{path}: {storage_problem(exc)}")
             continue
-        _ingest_stored(run, blob, path.name, mtime, origin=str(path))
+        try:
+            _ingest_stored(run, blob, path.name, mtime, origin=str(path))
+        except OSError as exc:
+            # The disk filled (or failed) while members were stored: each batch is whole or
+            # absent, the container stays "extracting", and the same ingest run again finishes it.
+            report.not_stored.append(f"{path}: {storage_problem(exc)}; what was stored before is kept")
+            continue
         if progress:
             progress(path.name, report.files)
     if index:
@@ -158,6 +95,15 @@ def ingest_paths(
             progress("indexing for search", report.files)
         _index(archive, report)
     return report
+
+
+def storage_problem(exc: OSError) -> str:
+    """An error from the disk in words a person can act on."""
+    if exc.errno == errno.ENOSPC:
+        return "disk full: free some space and run the same ingest again"
+    if exc.errno == errno.EIO:
+        return "input/output error from the disk (check the disk, then run the same ingest again)"
+    return str(exc.strerror or exc)
 
 
 def ingest_bytes(
@@ -171,7 +117,7 @@ def ingest_bytes(
 ) -> IngestReport:
     """Ingests one uploaded file held in memory."""
     report = IngestReport()
-    run = _Run(archive, client, _context(archive, password), actor or archive.settings.actor, report)
+    run = IngestRun(archive, client, _context(archive, password), actor or archive.settings.actor, report)
     _prepare_client(run)
     name = Path(filename.replace("\\", "/")).name or "upload"
     blob = archive.blobs.put_stream(io.BytesIO(data))
@@ -197,24 +143,19 @@ def ingest_received(
     """
     report = IngestReport()
     ctx = replace(_context(archive, password), progress=counted)
-    run = _Run(archive, client, ctx, actor or archive.settings.actor, report, counted=counted)
+    run = IngestRun(archive, client, ctx, actor or archive.settings.actor, report, counted=counted)
     _prepare_client(run)
     with archive.read() as session:
         item = session.get(Item, item_id)
         if item is None or item.sha256 is None:
             raise ItemNotFound(item_id)
         blob = StoredBlob(item.sha256, item.size or 0, created=False)
-        filename, pending = item.original_filename or f"item-{item_id}", item.status == PENDING
-        top = StoredItem(id=item_id, client_id=item.client_id, kind=item.kind)
-    if pending:
+        filename, state = item.original_filename or f"item-{item_id}", item.ingest_state
+    if item.status == PENDING:
         _ingest_stored(run, blob, filename, None, origin="upload", received=item_id)
-    else:
+    elif state == "extracting":
         report.files += 1
-        report.item_ids.append(item_id)
-        record = registry.extract(_source(archive, blob, filename, None), run.ctx)
-        if not isinstance(record.children, (tuple, list)):
-            run.resuming = item_id
-            _record_stream(run, top, record.children, filename)
+        _resume(run, item_id, blob, filename, None)
     _index(archive, report)
     return report
 
@@ -230,16 +171,11 @@ def _context(archive: Archive, password: str | None) -> Context:
     return Context(limits=archive.settings.limits(), password=password)
 
 
-def _prepare_client(run: _Run) -> None:
+def _prepare_client(run: IngestRun) -> None:
     with run.archive.write(run.actor) as uow:
         ensure_client(uow.session, run.client or UNASSIGNED)
         if run.client:
             ensure_client(uow.session, UNASSIGNED)
-
-
-def _existing_top_level(session: Session, sha256: str) -> int | None:
-    rows = session.connection().execute(_SAME_BYTES, {"sha256": sha256}).all()
-    return next((row.id for row in rows if row.parent_id is None), None)
 
 
 def _source(archive: Archive, blob: StoredBlob, filename: str, mtime: datetime | None) -> Source:
@@ -247,120 +183,76 @@ def _source(archive: Archive, blob: StoredBlob, filename: str, mtime: datetime |
 
 
 def _ingest_stored(
-    run: _Run, blob: StoredBlob, filename: str, mtime: datetime | None, origin: str, received: int | None = None
+    run: IngestRun, blob: StoredBlob, filename: str, mtime: datetime | None, origin: str, received: int | None = None
 ) -> None:
     report = run.report
     report.files += 1
     if received is None:
         with run.archive.write(run.actor) as uow:
-            existing = _existing_top_level(uow.session, blob.sha256)
-            if existing is not None:
-                uow.ledger.append(
-                    actor=uow.actor, action="received-again", item_id=existing,
-                    details={"sha256": blob.sha256, "filename": filename, "origin": origin},
-                )
-                report.duplicates += 1
-                report.item_ids.append(existing)
+            existing = existing_top_level(uow.session, blob.sha256)
+            if existing is not None and existing[1] != "extracting":
+                _received_again(uow, report, existing[0], blob.sha256, filename, origin)
                 return
+        if existing is not None:  # a container an earlier run stopped reading part-way
+            _resume(run, existing[0], blob, filename, mtime)
+            return
     record = registry.extract(_source(run.archive, blob, filename, mtime), run.ctx)
     streamed = not isinstance(record.children, (tuple, list))
-    with run.archive.write(run.actor) as uow:
-        router = Router(uow.session)
-        top = record_item(
-            uow, record, blob=blob, client_slug=run.client, parent=None, router=router,
-            origin=origin, report=report, blobs=run.archive.blobs, received=received,
-        )
-        report.item_ids.append(top.id)
-        if not streamed:
-            for child in record.children:
-                record_child(run, uow, router, top, child)
-    if streamed:
-        _record_stream(run, top, record.children, filename)
-
-
-def _guarded(children: Iterable[Record], failure: list[str]) -> Iterator[Record]:
-    """The members of a streamed container; a stream that breaks ends with a note in ``failure``."""
-    stream = iter(children)
-    while True:
-        try:
-            child = next(stream)
-        except StopIteration:
-            return
-        except Exception as exc:  # a damaged container: keep what was read before
-            log.debug("container stream failed", exc_info=True)
-            failure.append(str(exc) or type(exc).__name__)
-            return
-        yield child
-
-
-def _record_stream(run: _Run, top: StoredItem, children: Iterable[Record], filename: str) -> None:
-    """Stores a streamed container's members in batches (each member whole in one batch)."""
-    failure: list[str] = []
-    members = _guarded(children, failure)
-    done = 0
-    while True:
-        with run.archive.write(run.actor) as uow, run.archive.blobs.batch():
-            router = Router(uow.session)
-            count = 0
-            for child in itertools.islice(members, _BATCH):
-                record_child(run, uow, router, top, child)
-                count += 1
-        done += count
-        if run.progress and count:
-            run.progress(f"{filename}: {done} members", run.report.files)
-        if run.counted and count:
-            run.counted(done, None, f"{done:,} messages read")
-        if count < _BATCH:
-            break
-    if failure:
-        error = f"stopped after {done} members: {failure[0]}"
+    counted = (report.stored, report.failed, len(report.problems), len(report.item_ids))
+    try:
         with run.archive.write(run.actor) as uow:
-            item = uow.session.get(Item, top.id)
-            assert item is not None
-            item.status, item.error = Status.PARTIAL.value, error
-            uow.session.add(item)
-            uow.ledger.append(
-                actor=uow.actor, action="extraction-incomplete", item_id=top.id,
-                details={"error": error},
+            router = Router(uow.session)
+            top = record_item(
+                uow, record, blob=blob, client_slug=run.client, parent=None, router=router,
+                origin=origin, report=report, blobs=run.archive.blobs, received=received,
+                ingest_state="extracting" if streamed else "complete",
             )
-        run.report.problems.append(f"{filename}: partial: {error}")
+            report.item_ids.append(top.id)
+            if not streamed:
+                for child in record.children:
+                    record_child(run, uow, router, top, child)
+    except IntegrityError as exc:
+        if received is not None or not _same_bytes_raced(exc):
+            raise
+        # Another process stored these bytes between our check and our insert: theirs stands,
+        # and nothing of what was rolled back is counted.
+        report.stored, report.failed = counted[0], counted[1]
+        del report.problems[counted[2]:], report.item_ids[counted[3]:]
+        with run.archive.write(run.actor) as uow:
+            existing = existing_top_level(uow.session, blob.sha256)
+            assert existing is not None
+            _received_again(uow, report, existing[0], blob.sha256, filename, origin)
+        return
+    if streamed:
+        record_stream(run, top, record.children, filename)
 
 
-def record_child(run: _Run, uow: UnitOfWork, router: Router, parent: StoredItem, child: Record) -> None:
-    """Stores one member (and, recursively, its own children) under ``parent``."""
-    blob = run.archive.blobs.put_bytes(child.data) if child.data is not None else None
-    if run.resuming == parent.id and blob is not None and not blob.created and _stored_member(
-        uow.session, blob.sha256, parent.id
-    ):
-        return  # stored by the attempt that stopped part-way (with its own attachments)
-    if blob is not None and child.kind == Kind.EMAIL:
-        # Bytes that were not on disk until now cannot be a stored item's (rows are only
-        # committed after their blobs are written): only a blob seen before needs the query.
-        duplicate = run.emails_seen.get(blob.sha256) or (
-            None if blob.created else _stored_email(uow.session, blob.sha256)
-        )
-        if duplicate is not None:
-            uow.ledger.append(
-                actor=uow.actor, action="received-again", item_id=duplicate,
-                details={"sha256": blob.sha256, "filename": child.filename, "parent": parent.id},
-            )
-            run.report.duplicates += 1
-            return
-    item = record_item(
-        uow, child, blob=blob, client_slug=run.client, parent=parent, router=router,
-        origin=None, report=run.report, blobs=run.archive.blobs,
+def _same_bytes_raced(exc: IntegrityError) -> bool:
+    message = str(exc.orig)
+    return "ux_item_top_sha256" in message or "UNIQUE constraint failed: item.sha256" in message
+
+
+def _received_again(
+    uow: UnitOfWork, report: IngestReport, item_id: int, sha256: str, filename: str, origin: str
+) -> None:
+    uow.ledger.append(
+        actor=uow.actor, action="received-again", item_id=item_id,
+        details={"sha256": sha256, "filename": filename, "origin": origin},
     )
-    if blob is not None and child.kind == Kind.EMAIL:
-        run.emails_seen[blob.sha256] = item.id
-    for grandchild in child.children:
-        record_child(run, uow, router, item, grandchild)
+    report.duplicates += 1
+    report.item_ids.append(item_id)
 
 
-def _stored_member(session: Session, sha256: str, parent_id: int) -> bool:
-    rows = session.connection().execute(_SAME_BYTES, {"sha256": sha256}).all()
-    return any(row.parent_id == parent_id for row in rows)
-
-
-def _stored_email(session: Session, sha256: str) -> int | None:
-    rows = session.connection().execute(_SAME_BYTES, {"sha256": sha256}).all()
-    return next((row.id for row in rows if row.kind == Kind.EMAIL.value), None)
+def _resume(run: IngestRun, item_id: int, blob: StoredBlob, filename: str, mtime: datetime | None) -> None:
+    """Reads a container again and stores the members an earlier, stopped ingest did not."""
+    with run.archive.read() as session:
+        item = session.get(Item, item_id)
+        assert item is not None
+        top = StoredItem(id=item_id, client_id=item.client_id, kind=item.kind)
+    run.report.item_ids.append(item_id)
+    record = registry.extract(_source(run.archive, blob, filename, mtime), run.ctx)
+    run.resuming = item_id
+    try:
+        record_stream(run, top, record.children, filename)
+    finally:
+        run.resuming = None

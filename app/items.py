@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from .archive import Archive
 from .clients import get_client
-from .errors import InvalidInput, ItemNotFound, NotFound
+from .errors import ClientNotFound, InvalidInput, ItemNotFound, NotFound
 from .models import (
     Client,
     ClientAddress,
@@ -50,6 +50,7 @@ __all__ = [
     "list_items",
     "listing_options",
     "original_path",
+    "withheld_container",
 ]
 
 KINDS = ("email", "attachment", "document", "note", "call", "event")
@@ -58,25 +59,41 @@ SORTS = ("date", "title", "kind", "ingested")
 MAX_CORRESPONDENT_CHARS = 200
 
 
-def list_clients(archive: Archive) -> list[ClientPublic]:
-    """Every client with its item count and learned correspondents."""
+def _scoped_client(session: Session, client: str, within: Collection[str] | None) -> Client:
+    """The client called ``client``; one outside ``within`` is as unknown as one that does not exist."""
+    if within is not None and client not in within:
+        raise ClientNotFound(client)
+    return get_client(session, client)
+
+
+def list_clients(archive: Archive, *, within: Collection[str] | None = None) -> list[ClientPublic]:
+    """Every client (only those in ``within``, when given) with its item count and learned correspondents."""
     with archive.read() as session:
+        query = select(Client).order_by(Client.slug)
+        if within is not None:
+            query = query.where(col(Client.slug).in_(sorted(within)))
+        clients = session.exec(query).all()
+        ids = [c.id for c in clients]
         counts = dict(
-            session.exec(select(Item.client_id, func.count()).group_by(Item.client_id)).all()
+            session.exec(
+                select(Item.client_id, func.count()).where(col(Item.client_id).in_(ids)).group_by(Item.client_id)
+            ).all()
         )
         addresses: dict[int, list[str]] = defaultdict(list)
-        for row in session.exec(select(ClientAddress).order_by(ClientAddress.value)).all():
+        for row in session.exec(
+            select(ClientAddress).where(col(ClientAddress.client_id).in_(ids)).order_by(ClientAddress.value)
+        ).all():
             addresses[row.client_id].append(row.value)
         return [
             ClientPublic(
                 slug=c.slug, name=c.name, created_at=c.created_at_utc,
                 item_count=counts.get(c.id, 0), addresses=addresses.get(c.id or 0, []),
             )
-            for c in session.exec(select(Client).order_by(Client.slug)).all()
+            for c in clients
         ]
 
 
-def _publics(session: Session, items: Sequence[Item]) -> list[ItemPublic]:
+def _publics(session: Session, items: Sequence[Item], within: Collection[str] | None = None) -> list[ItemPublic]:
     ids = [i.id for i in items]
     people: dict[int, list[ParticipantRow]] = defaultdict(list)
     if ids:
@@ -85,7 +102,17 @@ def _publics(session: Session, items: Sequence[Item]) -> list[ItemPublic]:
         ).all():
             people[row.item_id].append(row)
     slugs = dict(session.exec(select(Client.id, Client.slug)).all())
-    return [ItemPublic.of(i, slugs[i.client_id], people[i.id or 0]) for i in items]
+    publics = [ItemPublic.of(i, slugs[i.client_id], people[i.id or 0]) for i in items]
+    parents = {p.parent_id for p in publics if p.parent_id is not None}
+    if within is None or not parents:
+        return publics
+    # a parent of another client (a mailbox a message was moved out of) is not named, not even by its id
+    seen = set(session.exec(
+        select(Item.id).join(Client, col(Client.id) == col(Item.client_id))
+        .where(col(Item.id).in_(parents), col(Client.slug).in_(sorted(within)))
+    ).all())
+    return [p if p.parent_id is None or p.parent_id in seen else p.model_copy(update={"parent_id": None})
+            for p in publics]
 
 
 def _day_start(value: date) -> datetime:
@@ -131,11 +158,13 @@ def list_items(
     descending: bool = False,
     limit: int = 100,
     offset: int = 0,
+    within: Collection[str] | None = None,
 ) -> ItemList:
     """Items filtered by client, kind, date range, tag, status and correspondent, sorted by ``sort``.
 
     The default is date order, undated last. ``correspondent`` matches any part of a
     participant's address or name ("greg" finds greg.thornton@...), case-insensitively.
+    ``within`` limits the list (and its total) to those clients' items.
     """
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind '{kind}' (one of: {', '.join(KINDS)})")
@@ -151,7 +180,11 @@ def list_items(
     with archive.read() as session:
         query = select(Item)
         if client:
-            query = query.where(Item.client_id == get_client(session, client).id)
+            query = query.where(Item.client_id == _scoped_client(session, client, within).id)
+        elif within is not None:
+            query = query.where(col(Item.client_id).in_(
+                select(Client.id).where(col(Client.slug).in_(sorted(within)))
+            ))
         if kind:
             query = query.where(Item.kind == kind)
         if status:
@@ -170,7 +203,7 @@ def list_items(
             query = query.where(col(Item.id).in_(people))
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         rows = session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
-        return ItemList(total=total, items=_publics(session, rows))
+        return ItemList(total=total, items=_publics(session, rows, within))
 
 
 @dataclass(frozen=True)
@@ -201,16 +234,30 @@ def listing_options(archive: Archive, *, client: str, max_correspondents: int = 
         return ListingOptions(client=row.slug, client_name=row.name, tags=tuple(tags), correspondents=tuple(people))
 
 
-def get_item(archive: Archive, *, item_id: int) -> ItemDetail:
-    """One item with its text, children, pages, date mentions and ledger history."""
+def _in_scope(session: Session, item: Item, within: Collection[str] | None) -> bool:
+    if within is None:
+        return True
+    slug = session.exec(select(Client.slug).where(Client.id == item.client_id)).first()
+    return slug in within
+
+
+def get_item(archive: Archive, *, item_id: int, within: Collection[str] | None = None) -> ItemDetail:
+    """One item with its text, children, pages, date mentions and ledger history.
+
+    With ``within``, an item of another client is not found, and children of other
+    clients (a message moved out of this mailbox) are left out.
+    """
     with archive.read() as session:
         item = session.get(Item, item_id)
-        if item is None:
+        if item is None or not _in_scope(session, item, within):
             raise ItemNotFound(item_id)
-        public = _publics(session, [item])[0]
-        children = session.exec(
-            select(Item).where(Item.parent_id == item_id).order_by(col(Item.id))
-        ).all()
+        public = _publics(session, [item], within)[0]
+        children_query = select(Item).where(Item.parent_id == item_id).order_by(col(Item.id))
+        if within is not None:
+            children_query = children_query.join(Client, col(Client.id) == col(Item.client_id)).where(
+                col(Client.slug).in_(sorted(within))
+            )
+        children = session.exec(children_query).all()
         pages = session.exec(
             select(PageRow).where(PageRow.item_id == item_id).order_by(col(PageRow.number))
         ).all()
@@ -227,7 +274,7 @@ def get_item(archive: Archive, *, item_id: int) -> ItemDetail:
             text=item.text,
             facts=json.loads(item.facts_json),
             other_dates=json.loads(item.other_dates_json),
-            children=_publics(session, children),
+            children=_publics(session, children, within),
             pages=[PagePublic.of(p) for p in pages],
             date_mentions=[DateMentionPublic.of(m) for m in mentions],
             derived=[DerivedPublic.of(d) for d in derived],
@@ -237,14 +284,40 @@ def get_item(archive: Archive, *, item_id: int) -> ItemDetail:
         )
 
 
-def original_path(archive: Archive, *, item_id: int) -> tuple[Path, Item]:
-    """Where an item's original bytes are stored, for download."""
+def withheld_container(session: Session, item: Item, within: Collection[str]) -> int:
+    """How many documents of clients outside ``within`` the container ``item`` holds (0: none, or no container).
+
+    The bundle's rule (app.bundle.selection): a container (an mbox, a call log, a zip) is
+    not a family, and when it also holds other clients' documents its own bytes carry
+    theirs, so its native is withheld from whoever may only see ``within``.
+    """
+    from .bundle.selection import FAMILY_KINDS  # the one definition of a family (the bundle package is heavy)
+
+    if item.kind in FAMILY_KINDS:
+        return 0
+    return session.exec(
+        select(func.count()).select_from(Item).join(Client, col(Client.id) == col(Item.client_id))
+        .where(Item.parent_id == item.id, col(Client.slug).not_in(sorted(within)))
+    ).one()
+
+
+def original_path(archive: Archive, *, item_id: int, within: Collection[str] | None = None) -> tuple[Path, Item]:
+    """Where an item's original bytes are stored, for download.
+
+    With ``within``: another client's item is not found, and a container that also holds
+    other clients' documents is refused (its bytes are theirs too), as a bundle withholds it.
+    """
     with archive.read() as session:
         item = session.get(Item, item_id)
-        if item is None:
+        if item is None or not _in_scope(session, item, within):
             raise ItemNotFound(item_id)
         if item.sha256 is None:
             raise NotFound(f"item {item_id} has no original file of its own (it cites its parent)")
+        if within is not None and (foreign := withheld_container(session, item, within)):
+            raise NotFound(
+                f"the original file of item {item_id} is withheld: it also holds {foreign} document(s) of "
+                "other clients; open its documents one by one instead"
+            )
         return archive.blobs.path_for(item.sha256), item
 
 

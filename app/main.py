@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api.deps import same_origin_writes
+from .access import authorize
 from .api.errors import install_error_handlers
 from .api.router import api_router
 from .archive import open_archive
@@ -19,6 +19,7 @@ from .search import try_sync_index
 from .web import pages_router
 from .web.api_docs import router as api_docs_router
 from .web.errors import install_page_errors
+from .web.headers import SecurityHeaders, redact_access_log
 
 __all__ = ["create_app"]
 
@@ -46,8 +47,8 @@ def create_app(settings: Settings | None = None, *, job_workers: int = 0) -> Fas
 
     # /docs is ours (Swagger UI from /static, not a CDN); no ReDoc, which only loads from a CDN
     app = FastAPI(
-        title="Casefile", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-        dependencies=[Depends(same_origin_writes)],
+        title="Casefile", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+        dependencies=[Depends(authorize)],
     )
     install_error_handlers(app)
     install_page_errors(app)  # after the JSON handlers: it keeps them for /api
@@ -55,4 +56,6 @@ def create_app(settings: Settings | None = None, *, job_workers: int = 0) -> Fas
     app.include_router(pages_router)
     app.include_router(api_docs_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
+    redact_access_log()
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ClientAddress",
     "DateMentionRow",
     "DerivedFile",
+    "INGEST_STATES",
     "Item",
     "ItemCorrection",
     "ItemNote",
@@ -28,6 +29,12 @@ __all__ = [
     "ParticipantRow",
     "utc_now",
 ]
+
+
+# receiving: an upload's bytes are stored, reading has not begun; extracting: a container's
+# members are being stored; complete: read to the end (whatever could be read); failed:
+# reading crashed (the original is kept, ``error`` says why).
+INGEST_STATES = ("receiving", "extracting", "complete", "failed")
 
 
 def utc_now() -> datetime:
@@ -64,7 +71,16 @@ class ClientAddress(SQLModel, table=True):
 class Item(SQLModel, table=True):
     """One piece of evidence: a file, a message inside a file, a call-log row, an event."""
 
-    __table_args__ = (Index("ix_item_client_occurred", "client_id", "occurred_at_utc"),)
+    __table_args__ = (
+        Index("ix_item_client_occurred", "client_id", "occurred_at_utc"),
+        # The same bytes are one top-level item however many processes ingest them at once:
+        # the database refuses the second, not a check that two processes can both pass.
+        Index(
+            "ux_item_top_sha256", "sha256", unique=True,
+            sqlite_where=text("parent_id IS NULL AND sha256 IS NOT NULL"),
+            postgresql_where=text("parent_id IS NULL AND sha256 IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
@@ -95,6 +111,9 @@ class Item(SQLModel, table=True):
     # changes, and a timeline reads these instead of every item's text.
     summary: str = ""
     text_hints: int = 0
+    # How far reading got (INGEST_STATES): a container whose members were still being
+    # stored when its ingest stopped is "extracting" until a re-run finishes it.
+    ingest_state: str = "complete"
 
     @property
     def occurred_at(self) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -50,12 +51,14 @@ def _client_ids(archive: Archive) -> dict[str, int]:
         return {slug: client_id for client_id, slug in session.exec(select(Client.id, Client.slug)).all()}
 
 
-def client_overviews(archive: Archive, *, now: datetime | None = None) -> list[ClientOverview]:
-    """Every client with its item count, latest activity and number of open silences."""
+def client_overviews(
+    archive: Archive, *, within: Collection[str] | None = None, now: datetime | None = None
+) -> list[ClientOverview]:
+    """Every client (only those in ``within``, when given) with its item count, latest activity and open silences."""
     ids = _client_ids(archive)
     latest = _last_activity(archive)
     overviews = []
-    for client in list_clients(archive):
+    for client in list_clients(archive, within=within):
         # Silences are the timeline's to measure (who "we" are, thresholds, replies in
         # threads): counting them any other way would be a second copy of that logic.
         # A client with no items has none; the others cost one timeline build each.

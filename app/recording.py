@@ -131,6 +131,7 @@ def record_item(
     report: IngestReport,
     blobs: BlobStore,
     received: int | None = None,
+    ingest_state: str = "complete",
 ) -> StoredItem:
     """Writes the item for ``record`` (not its children) with its custody entry.
 
@@ -138,6 +139,7 @@ def record_item(
     row is filled in, keeping the time of arrival, instead of a new one being added.
     """
     values = _item_values(record, blob, _client_id(uow, record, client_slug, parent, router), parent)
+    values["ingest_state"] = ingest_state
     if received is None:
         # A prepared Core insert, not the ORM: this runs for every mailbox message and
         # attachment, and a statement built once is compiled once.

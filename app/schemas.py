@@ -54,6 +54,7 @@ class ItemPublic(BaseModel):
     content_type: str
     status: str
     error: str | None
+    ingest_state: str  # complete, or how far reading got (receiving, extracting, failed)
     message_id: str | None
     in_reply_to: str | None
     references: list[str]
@@ -81,6 +82,7 @@ class ItemPublic(BaseModel):
             content_type=item.content_type,
             status=item.status,
             error=item.error,
+            ingest_state=item.ingest_state,
             message_id=item.message_id,
             in_reply_to=item.in_reply_to,
             references=item.email_references.split(),

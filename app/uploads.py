@@ -25,7 +25,8 @@ from .archive import Archive
 from .blobs import StoredBlob
 from .clients import UNASSIGNED, ensure_client, validate_slug
 from .errors import InvalidInput
-from .ingesting import PENDING, _existing_top_level, ingest_received
+from .ingest_run import PENDING, existing_top_level
+from .ingesting import ingest_received
 from .jobs import JobPublic, ProgressFn, create_job
 from .models import Item, utc_now
 
@@ -87,15 +88,20 @@ def record_received(
     """Records a stored upload: a duplicate's ``received-again`` entry, or a new pending item and its job."""
     filename, path = safe_filename(sent_name)
     with archive.write(actor) as uow:
-        existing = _existing_top_level(uow.session, blob.sha256)
-        if existing is not None:
+        found = existing_top_level(uow.session, blob.sha256)
+        if found is not None:
+            existing, state = found
             uow.ledger.append(
                 actor=uow.actor, action="received-again", item_id=existing,
                 details={"sha256": blob.sha256, "filename": filename, "origin": "upload", "path": path},
             )
+            # a container an earlier ingest stopped reading part-way: this arrival finishes it
+            job_id = create_job(uow, kind="ingest", item_id=existing, params={"client": target.client}) if (
+                state == "extracting") else None
             return UploadResult(
                 filename=filename, path=path, sha256=blob.sha256, size=blob.size, outcome="duplicate",
-                item_id=existing, duplicate_of=existing, message=f"duplicate of #{existing}",
+                item_id=existing, duplicate_of=existing, job_id=job_id,
+                message=f"duplicate of #{existing}" + ("; reading the rest of it" if job_id else ""),
             )
         owner, _ = ensure_client(uow.session, target.client or UNASSIGNED)
         with archive.blobs.open(blob.sha256) as fh:
@@ -104,8 +110,8 @@ def record_received(
             insert(Item.__table__).values(  # type: ignore[arg-type]
                 client_id=owner.id, kind="document", title=filename[:500], ingested_at_utc=utc_now(),
                 sha256=blob.sha256, size=blob.size, original_filename=filename, content_type=content_type,
-                text="", status=PENDING, date_source="none", date_detail="", email_references="",
-                facts_json="{}", other_dates_json="[]", summary="", text_hints=0,
+                text="", status=PENDING, ingest_state="receiving", date_source="none", date_detail="",
+                email_references="", facts_json="{}", other_dates_json="[]", summary="", text_hints=0,
             )
         ).inserted_primary_key[0]
         uow.ledger.append(
@@ -163,7 +169,7 @@ def _mark_failed(archive: Archive, item_id: int, reason: str) -> None:
         changed = uow.session.connection().execute(
             update(Item.__table__)  # type: ignore[arg-type]
             .where(col(Item.id) == item_id, col(Item.status) == PENDING)
-            .values(status="failed", error=reason[:500])
+            .values(status="failed", ingest_state="failed", error=reason[:500])
         ).rowcount
         if changed:
             uow.ledger.append(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlmodel import col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from .archive import Archive
 from .ledger import walk_chain
@@ -51,6 +52,19 @@ def _referenced_hashes(archive: Archive) -> Iterator[tuple[str, str]]:
             yield sha256, f"derived file of item {item_id}"
 
 
+def _doubled_items(session: Session) -> Iterator[str]:
+    """The same bytes stored as two top-level items (two ingests that raced, before version 3)."""
+    rows = session.exec(
+        select(Item.sha256, func.group_concat(Item.id)).where(
+            col(Item.parent_id).is_(None), col(Item.sha256).is_not(None)
+        ).group_by(col(Item.sha256)).having(func.count() > 1)
+    ).all()
+    for sha256, ids in rows:
+        numbers = sorted(int(i) for i in str(ids).split(","))
+        listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+        yield f"the same file (SHA-256 {sha256}) is stored twice as top-level items {listed}"
+
+
 def verify_archive(archive: Archive, *, progress: VerifyProgress | None = None) -> VerifyReport:
     """Checks everything; the report lists each problem found (first one first)."""
     report = VerifyReport()
@@ -77,6 +91,7 @@ def verify_archive(archive: Archive, *, progress: VerifyProgress | None = None) 
         progress(report.blobs_checked, len(blobs), "walking the custody ledger")
     with archive.read() as session:
         report.problems.extend(walk_chain(session))
+        report.problems.extend(_doubled_items(session))
         report.ledger_entries = session.exec(select(LedgerEntry.seq).order_by(col(LedgerEntry.seq).desc())).first() or 0
         ingested = set(
             session.exec(

@@ -13,6 +13,10 @@ import pytest
 from app.archive import Archive, open_archive
 from app.config import Settings
 
+# Starlette's TestClient names its server "testserver": in local mode (no accounts) only
+# hosts naming this machine are served, so the tests' archives count that name as one.
+os.environ.setdefault("CASEFILE_LOCAL_HOSTS", '["127.0.0.1", "localhost", "::1", "testserver"]')
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_docs"
 CORPUS = REPO.parent / "shared" / "corpus"

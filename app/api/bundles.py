@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from ..access import PrincipalDep, exports, reads, writes
 from ..archive import Archive
 from ..bundle import BundleCheck, BundlePublic, verify_bundle
 from ..bundle.history import PastBundle, list_bundles
@@ -38,6 +39,7 @@ class BundleRequest(BaseModel):
 
 
 @router.post("/clients/{slug}/bundles", response_model=BundlePublic, status_code=201)
+@exports
 def create_bundle(archive: ArchiveDep, slug: str, body: BundleRequest | None = None) -> BundlePublic:
     """Builds the client's bundle now; download it from ``download_url``."""
     body = body or BundleRequest()
@@ -52,6 +54,7 @@ def create_bundle(archive: ArchiveDep, slug: str, body: BundleRequest | None = N
 
 
 @router.get("/bundles/{bundle_id}", response_class=FileResponse)
+@reads("bundle")
 def download_bundle(archive: ArchiveDep, bundle_id: str) -> FileResponse:
     """The bundle's zip, as an attachment."""
     path = bundle_file(archive, bundle_id=bundle_id)
@@ -62,6 +65,7 @@ def download_bundle(archive: ArchiveDep, bundle_id: str) -> FileResponse:
 
 
 @router.post("/clients/{slug}/bundle-jobs", response_model=JobPublic, status_code=202)
+@exports
 def create_bundle_job(archive: ArchiveDep, slug: str, body: BundleRequest | None = None) -> JobPublic:
     """Starts building the client's bundle in the background; poll ``GET /api/jobs/{id}``.
 
@@ -77,9 +81,10 @@ def create_bundle_job(archive: ArchiveDep, slug: str, body: BundleRequest | None
 
 
 @router.get("/bundles", response_model=list[PastBundle])
-def past_bundles(archive: ArchiveDep, client: str | None = None) -> list[PastBundle]:
-    """Every bundle exported so far, newest first, with a download URL where the zip is kept."""
-    return list_bundles(archive, client=client or None)
+@reads()
+def past_bundles(archive: ArchiveDep, principal: PrincipalDep, client: str | None = None) -> list[PastBundle]:
+    """Every bundle exported so far (a lawyer: of their clients), newest first, with a download URL where kept."""
+    return list_bundles(archive, client=client or None, within=principal.within())
 
 
 async def check_uploaded_bundle(request: Request, archive: Archive) -> BundleCheck:
@@ -115,6 +120,7 @@ _UPLOAD_SCHEMA: dict[str, Any] = {
     "/bundles/verify", response_model=BundleCheck, openapi_extra=_UPLOAD_SCHEMA,
     responses={413: {"description": "the file is over CASEFILE_MAX_UPLOAD_BYTES"}},
 )
+@reads()
 async def verify_uploaded_bundle(request: Request, archive: ArchiveDep) -> BundleCheck:
     """Checks an uploaded bundle against its own SHA256SUMS, Bates numbers and index.
 
@@ -125,6 +131,7 @@ async def verify_uploaded_bundle(request: Request, archive: ArchiveDep) -> Bundl
 
 
 @router.post("/verify-archive", response_model=JobPublic, status_code=202)
+@writes
 def verify_archive_job(archive: ArchiveDep) -> JobPublic:
     """Starts re-hashing every original and walking the custody ledger; poll ``GET /api/jobs/{id}``."""
     return request_verify_archive(archive)

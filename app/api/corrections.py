@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from .. import corrections
+from ..access import reads, writes
 from ..corrections import CorrectionPublic
 from .deps import ArchiveDep
 
@@ -19,12 +20,14 @@ class CorrectionIn(BaseModel):
 
 
 @router.get("/items/{item_id}/corrections", response_model=list[CorrectionPublic])
+@reads()
 def list_corrections(archive: ArchiveDep, item_id: int) -> list[CorrectionPublic]:
     """The corrections made to the item, oldest first, each with the value it replaced."""
     return corrections.item_corrections(archive, item_id=item_id)
 
 
 @router.post("/items/{item_id}/corrections", response_model=list[CorrectionPublic], status_code=201)
+@writes
 def correct_item(archive: ArchiveDep, item_id: int, body: CorrectionIn) -> list[CorrectionPublic]:
     """Corrects the title and/or date (a ledger entry); 422 for a bad date, no change or no reason."""
     return corrections.correct_item(

@@ -5,7 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import ArchiveBusy, CasefileError, IntegrityProblem, InvalidInput, NotFound, UploadTooLarge
+from ..errors import (
+    ArchiveBusy,
+    CasefileError,
+    Forbidden,
+    IntegrityProblem,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    TooManyAttempts,
+    UploadTooLarge,
+)
 
 __all__ = ["install_error_handlers"]
 
@@ -13,6 +23,9 @@ _STATUS: list[tuple[type[CasefileError], int]] = [
     (NotFound, 404),
     (InvalidInput, 422),
     (UploadTooLarge, 413),
+    (NotSignedIn, 401),
+    (Forbidden, 403),
+    (TooManyAttempts, 429),
     (ArchiveBusy, 503),
     (IntegrityProblem, 409),
 ]

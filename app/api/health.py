@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
+from ..access import public
 from ..db import schema_version
 from .deps import ArchiveDep
 
@@ -12,6 +13,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
+@public
 def health(archive: ArchiveDep) -> dict[str, object]:
     """The service is up and its database answers."""
     with archive.read() as session:

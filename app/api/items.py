@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from .. import items
+from ..access import PrincipalDep, reads
 from ..schemas import ItemDetail, ItemList
 from .deps import ArchiveDep
 
@@ -17,8 +18,10 @@ router = APIRouter(tags=["items"])
 
 
 @router.get("/items", response_model=ItemList)
+@reads()
 def list_items(
     archive: ArchiveDep,
+    principal: PrincipalDep,
     client: str | None = None,
     kind: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
@@ -35,13 +38,15 @@ def list_items(
     return items.list_items(
         archive, client=client, kind=kind, date_from=date_from, date_to=date_to, tag=tag, status=status,
         correspondent=correspondent, sort=sort, descending=descending, limit=limit, offset=offset,
+        within=principal.within(),
     )
 
 
 @router.get("/items/{item_id}", response_model=ItemDetail)
-def get_item(archive: ArchiveDep, item_id: int) -> ItemDetail:
+@reads("item")
+def get_item(archive: ArchiveDep, principal: PrincipalDep, item_id: int) -> ItemDetail:
     """One item with its text, children, pages, date mentions and custody history."""
-    return items.get_item(archive, item_id=item_id)
+    return items.get_item(archive, item_id=item_id, within=principal.within())
 
 
 def _download(path: Path, filename: str, media_type: str) -> FileResponse:
@@ -56,13 +61,15 @@ def _download(path: Path, filename: str, media_type: str) -> FileResponse:
 
 
 @router.get("/items/{item_id}/original", response_class=FileResponse)
-def download_original(archive: ArchiveDep, item_id: int) -> FileResponse:
-    """The original bytes, exactly as received."""
-    path, item = items.original_path(archive, item_id=item_id)
+@reads("original")
+def download_original(archive: ArchiveDep, principal: PrincipalDep, item_id: int) -> FileResponse:
+    """The original bytes, exactly as received (withheld from a lawyer when they hold another client's too)."""
+    path, item = items.original_path(archive, item_id=item_id, within=principal.within())
     return _download(path, item.original_filename or f"item-{item_id}", item.content_type)
 
 
 @router.get("/items/{item_id}/searchable-pdf", response_class=FileResponse)
+@reads("searchable PDF")
 def download_searchable_pdf(archive: ArchiveDep, item_id: int) -> FileResponse:
     """The searchable PDF made from an OCR'd original (the original is unchanged)."""
     path, _row = items.derived_path(archive, item_id=item_id, role="searchable_pdf")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from .. import jobs
+from ..access import reads, staff
 from ..jobs import JobPublic
 from .deps import ArchiveDep
 
@@ -14,6 +15,7 @@ router = APIRouter(tags=["jobs"])
 
 
 @router.get("/jobs", response_model=list[JobPublic])
+@staff
 def list_jobs(
     archive: ArchiveDep,
     kind: str | None = None,
@@ -24,6 +26,7 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic)
+@reads()
 def get_job(archive: ArchiveDep, job_id: int) -> JobPublic:
     """One job: state (queued, running, done, failed), progress, result or error."""
     return jobs.get_job(archive, job_id=job_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from .. import preview
+from ..access import reads
 from .deps import ArchiveDep
 
 router = APIRouter(tags=["items"])
@@ -25,6 +26,7 @@ _HEADERS = {
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "the page as a PNG"}},
 )
+@reads()
 def page_preview(
     archive: ArchiveDep,
     item_id: int,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from ..access import reads
 from ..timeline import FORMATS, Timeline, TimelineQuery, build_timeline, timeline_json
 from .deps import ArchiveDep
 
@@ -21,6 +22,7 @@ _HTML_HEADERS = {
 
 
 @router.get("/clients/{slug}/timeline", response_model=Timeline)
+@reads("timeline")
 def get_timeline(
     archive: ArchiveDep,
     slug: str,

@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
+from ..access import Principal, PrincipalDep, writes
 from ..archive import Archive
 from ..blobs import BlobWriter
-from ..errors import InvalidInput, UploadTooLarge
+from ..errors import ClientNotFound, InvalidInput, UploadTooLarge
 from ..uploads import UploadResult, UploadTarget, record_received, upload_target
 from .deps import ArchiveDep
 from .streamed import FileSink, read_multipart
@@ -39,13 +40,29 @@ def _store(
     return record_received(archive, blob=writer.finish(), sent_name=name, target=target, actor=actor)
 
 
+def _target(principal: Principal, client: str | None) -> UploadTarget:
+    """Where the files go: a token for some clients' matters names none outside them."""
+    target = upload_target(client=client)
+    if target.client is not None and not principal.sees(target.client):
+        raise ClientNotFound(target.client)
+    return target
+
+
+def _check_routed(principal: Principal, target: UploadTarget) -> None:
+    """Routing by correspondents could land anywhere: a limited token says which of its clients."""
+    if principal.is_lawyer and target.client is None:
+        raise InvalidInput("this access is limited to some clients' matters: say which client the files are for")
+
+
 @router.post(
     "/uploads", response_model=UploadResponse, status_code=202,
     responses={413: {"description": "a file is over CASEFILE_MAX_UPLOAD_BYTES; `files` lists those kept"}},
 )
+@writes
 async def upload(
     request: Request,
     archive: ArchiveDep,
+    principal: PrincipalDep,
     client: Annotated[str | None, Query(description="client slug; empty: route by correspondents")] = None,
 ) -> Any:
     """Receives files (multipart/form-data, any field name, several per request) as evidence.
@@ -56,15 +73,16 @@ async def upload(
     mail is routed by its correspondents. A duplicate of a stored file is recorded as
     received again and named (``duplicate_of``); no job is made for it.
     """
-    target = upload_target(client=client)
+    target = _target(principal, client)
     results: list[UploadResult] = []
 
     def on_field(name: str, value: str) -> None:
         nonlocal target
         if name == "client":  # the client picked on a form applies to the files after it
-            target = upload_target(client=value)
+            target = _target(principal, value)
 
     def open_sink(_field: str, _filename: str) -> FileSink:
+        _check_routed(principal, target)  # before a byte is stored
         return archive.blobs.writer()
 
     async def on_file(sink: FileSink, filename: str) -> None:

@@ -9,6 +9,7 @@ once, at its latest export.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,8 +51,10 @@ def _downloadable(archive: Archive, sha256: str, filename: str) -> bool:
         return False
 
 
-def list_bundles(archive: Archive, *, client: str | None = None, limit: int = 200) -> list[PastBundle]:
-    """The bundles exported so far, newest first (``client``: only that client's)."""
+def list_bundles(
+    archive: Archive, *, client: str | None = None, within: Collection[str] | None = None, limit: int = 200
+) -> list[PastBundle]:
+    """The bundles exported so far, newest first (``client``: only that client's; ``within``: those clients')."""
     zone = ZoneInfo(archive.settings.timezone)
     with archive.read() as session:
         names = dict(session.exec(select(Client.slug, Client.name)).all())
@@ -64,6 +67,8 @@ def list_bundles(archive: Archive, *, client: str | None = None, limit: int = 20
         details = json.loads(row.details)
         sha256, slug = str(details.get("zip_sha256", "")), str(details.get("client", ""))
         if not sha256 or sha256 in seen or (client and slug != client):
+            continue
+        if within is not None and slug not in within:
             continue
         seen.add(sha256)
         bates = details.get("bates") or [None, None]

@@ -6,6 +6,7 @@ Each module adds its commands to the one Typer app in ``common``.
 from __future__ import annotations
 
 from . import (
+    accounts,  # noqa: F401
     bundle,  # noqa: F401
     evidence,  # noqa: F401  (registers its commands)
     search,  # noqa: F401

@@ -16,6 +16,7 @@ from .. import changes, corrections, items
 from ..config import Settings
 from ..ingesting import IngestReport, ingest_paths, iter_files
 from ..verify import verify_archive
+from .accounts import is_loopback, open_serving_refusal
 from .common import JsonOpt, app, archive_for, emit_json, err, out, parse_day, when
 
 
@@ -76,6 +77,8 @@ def ingest(
     if as_json:
         emit_json(report.as_dict())
     else:
+        for line in report.resumed:
+            err.print(line, markup=False, highlight=False)
         for line in report.problems:
             err.print(line, markup=False, highlight=False)
         for line in report.not_stored:
@@ -124,7 +127,9 @@ def items_cmd(
         return
     table = Table("id", "occurred", "kind", "client", "status", "title")
     for i in result.items:
-        table.add_row(str(i.id), when(i.occurred_at), i.kind, i.client, i.status, i.title)
+        # a container not read to the end says so (a re-run of the same ingest finishes it)
+        status = i.status if i.ingest_state == "complete" else f"{i.status} (incomplete: {i.ingest_state})"
+        table.add_row(str(i.id), when(i.occurred_at), i.kind, i.client, status, i.title)
     out.print(table)
     out.print(f"{len(result.items)} of {result.total} items", markup=False)
 
@@ -258,6 +263,8 @@ def serve(
 ) -> None:
     """Serve the web pages and the API (OpenAPI at /docs), with job workers for uploads and exports.
 
+    On an address other machines reach (--host 0.0.0.0) accounts must exist: see 'casefile user add'.
+
     Example: casefile serve --port 8000
     """
     import uvicorn
@@ -266,8 +273,19 @@ def serve(
     from ..queue import default_workers
 
     settings: Settings = ctx.obj
+    host, port = host or settings.host, port or settings.port
+    with archive_for(ctx) as archive:  # beyond this machine, only with accounts: nobody reads unsigned-in
+        refused = open_serving_refusal(archive, host)
+    if refused:
+        err.print(f"error: {refused}", markup=False, highlight=False)
+        raise typer.Exit(2)
+    if is_loopback(host):  # sign-in links name the address served (CASEFILE_PUBLIC_URL, if set, wins)
+        settings = settings.model_copy(update={"host": host, "port": port})
+    elif not settings.public_url:
+        err.print(f"note: set CASEFILE_PUBLIC_URL (say https://casefile.example.org) so the sign-in links you share "
+                  f"name the address people reach, not {host}", markup=False, highlight=False)
     workers = 0 if no_worker else default_workers(settings)
-    uvicorn.run(create_app(settings, job_workers=workers), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(create_app(settings, job_workers=workers), host=host, port=port)
 
 
 @app.command()

@@ -36,8 +36,11 @@ class IndexDoc:
 
 @dataclass(frozen=True)
 class SearchRequest:
+    """A query and its scope: ``client`` one client; ``clients`` a set of them (``None``: no limit, empty: none)."""
+
     query: str
     client: str | None = None
+    clients: frozenset[str] | None = None
     kind: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None  # exclusive

@@ -59,6 +59,10 @@ def expected_docs(session: Session) -> int:
     return items - paged_items + pages
 
 
+# entries naming an item without changing anything a search reads (a lawyer was shown it)
+_UNCHANGED = frozenset({"disclosed"})
+
+
 def changed_item_ids(session: Session, after: int, upto: int) -> list[int]:
     """Items touched by ledger entries in (after, upto], including re-assigned families."""
     ids: set[int] = set()
@@ -68,7 +72,7 @@ def changed_item_ids(session: Session, after: int, upto: int) -> list[int]:
         .order_by(col(LedgerEntry.seq))
     ).all()
     for item_id, action, details in rows:
-        if item_id is not None:
+        if item_id is not None and action not in _UNCHANGED:
             ids.add(item_id)
         if action == "assign":
             ids.update(json.loads(details).get("items", []))

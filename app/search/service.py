@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from ..archive import Archive
 from ..clients import get_client
-from ..errors import ArchiveBusy, InvalidInput
+from ..errors import ArchiveBusy, ClientNotFound, InvalidInput
 from ..items import KINDS
 from ..models import Client, Item, PageRow
 from .backend import Hit, SearchBackend, SearchRequest
@@ -79,6 +79,14 @@ def sync_index(archive: Archive) -> int:
         # the index predates this version's fields: rebuild it rather than patch it
         reindex(archive)
         return 0
+    if getattr(backend, "fresh", False):
+        # the index was missing or unreadable and starts empty: the database says what it held
+        with archive.read() as session:
+            indexed_before = get_mark(session) > 0
+        backend.fresh = False
+        if indexed_before:
+            reindex(archive)
+            return 0
     with _sync_lock:
         with archive.read() as session:
             mark, head = get_mark(session), ledger_head(session)
@@ -131,6 +139,7 @@ def _request(
     date_to: date | None,
     page: int,
     page_size: int,
+    within: Collection[str] | None = None,
 ) -> SearchRequest:
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind '{kind}' (one of: {', '.join(KINDS)})")
@@ -141,6 +150,7 @@ def _request(
     return SearchRequest(
         query=check_query(query),
         client=client,
+        clients=frozenset(within) if within is not None else None,
         kind=kind,
         date_from=_day_start(date_from) if date_from else None,
         date_to=_day_start(date_to + timedelta(days=1)) if date_to else None,
@@ -159,11 +169,17 @@ def search(
     date_to: date | None = None,
     limit: int = 20,
     page: int = 1,
+    within: Collection[str] | None = None,
 ) -> SearchResponse:
-    """Ranked hits with snippets and facets; a client scope never returns another client's items."""
-    request = _request(query, client, kind, date_from, date_to, page, limit)
+    """Ranked hits with snippets and facets; a client scope never returns another client's items.
+
+    ``within`` limits hits, totals and facets to those clients (a client outside it is unknown).
+    """
+    request = _request(query, client, kind, date_from, date_to, page, limit, within)
     with archive.read() as session:
         if client:
+            if within is not None and client not in within:
+                raise ClientNotFound(client)  # as unknown as one that does not exist
             get_client(session, client)  # an unknown client is an error, not an empty result
     try_sync_index(archive)
     with archive.read() as session:

@@ -8,6 +8,7 @@ so ``Zoe`` finds "Zoë".
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -31,6 +32,8 @@ from ..errors import ArchiveBusy, InvalidInput
 from .backend import Hit, IndexDoc, SearchRequest, SearchResult
 
 __all__ = ["WhooshIndex"]
+
+log = logging.getLogger(__name__)
 
 
 class _FoldingTokenizer(RegexTokenizer):
@@ -86,6 +89,8 @@ _SIGN_OPERATORS = [
 _MAX_PREFIX_TERMS = 16  # a prefix query ORs at most this many of its most frequent words
 _PREFIX_SCAN = 256  # ... chosen among at most this many candidate words
 _FACET_SIZE = 20
+_CURRENT = "CURRENT"  # names the live generation folder (see WhooshIndex._open_or_create)
+_GENERATION = re.compile(r"^gen-\d{6}$")
 _TICK = timedelta(microseconds=1)
 
 
@@ -163,13 +168,67 @@ class WhooshIndex:
         self._searcher = None
 
     def _open_or_create(self):  # type: ignore[no-untyped-def]
+        """The live generation of the index (``CURRENT`` names it), created or rebuilt as needed.
+
+        A rebuild writes a new generation beside the live one and then replaces ``CURRENT``
+        in one rename, so a crash at any moment leaves the old index or the new one, never
+        neither. An index that is missing or cannot be read is started empty and marked
+        ``fresh``: the service then rebuilds it from the database (it is only a cache).
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
-        if whoosh_index.exists_in(str(self.folder)):
-            ix = whoosh_index.open_dir(str(self.folder))
-            # an index written by an older Casefile lacks fields this one queries
-            self.outdated = _shape(ix.schema) != _shape(_schema())
-            return ix
-        return whoosh_index.create_in(str(self.folder), _schema())
+        self.fresh = False
+        live = self._live_folder()
+        if live is not None:
+            try:
+                ix = whoosh_index.open_dir(str(live))
+            except Exception:  # a damaged TOC or segment: rebuilt from the database, not an error
+                log.warning("the search index in %s cannot be read; it will be rebuilt", live, exc_info=True)
+            else:
+                self.live = live
+                # an index written by an older Casefile lacks fields this one queries
+                self.outdated = _shape(ix.schema) != _shape(_schema())
+                return ix
+        self.live = self._new_generation()
+        ix = whoosh_index.create_in(str(self.live), _schema())
+        self._point_to(self.live)
+        self.fresh = True
+        return ix
+
+    def _live_folder(self) -> Path | None:
+        pointer = self.folder / _CURRENT
+        if pointer.is_file():
+            name = pointer.read_text().strip()
+            if _GENERATION.match(name) and (self.folder / name).is_dir():
+                return self.folder / name
+            return None
+        if whoosh_index.exists_in(str(self.folder)):  # the layout before generations
+            return self.folder
+        return None
+
+    def _new_generation(self) -> Path:
+        numbers = [int(p.name[4:]) for p in self.folder.glob("gen-*") if _GENERATION.match(p.name)]
+        fresh = self.folder / f"gen-{max(numbers, default=0) + 1:06d}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        return fresh
+
+    def _point_to(self, generation: Path) -> None:
+        tmp = self.folder / f".{_CURRENT}.{os.getpid()}"
+        with open(tmp, "w") as fh:
+            fh.write(generation.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.folder / _CURRENT)
+
+    def _drop_other_generations(self) -> None:
+        """Removes generations other than the live one (rebuilds that died, the one replaced)."""
+        for path in self.folder.iterdir():
+            if path.is_dir() and _GENERATION.match(path.name) and path != self.live:
+                shutil.rmtree(path, ignore_errors=True)
+        if self.live != self.folder:  # the files of the layout before generations: only CURRENT stays
+            for path in self.folder.iterdir():
+                if path.is_file() and path.name != _CURRENT and not path.name.startswith(f".{_CURRENT}."):
+                    path.unlink(missing_ok=True)
 
     # --- writing -------------------------------------------------------------------
     def _writer(self, ix, procs: int = 1):  # type: ignore[no-untyped-def]
@@ -208,10 +267,8 @@ class WhooshIndex:
         return count
 
     def rebuild(self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None) -> int:
-        """Builds a fresh index beside the live one and swaps it in when complete."""
-        fresh = self.folder.with_name(self.folder.name + ".rebuild")
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir(parents=True)
+        """Builds a new generation beside the live one and makes it live in one rename when complete."""
+        fresh = self._new_generation()
         ix = whoosh_index.create_in(str(fresh), _schema())
         writer = self._writer(ix, procs=self.rebuild_processes)
         count = 0
@@ -229,13 +286,11 @@ class WhooshIndex:
         ix.close()
         with self._lock:
             self.close()
-            old = self.folder.with_name(self.folder.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            self.folder.rename(old)
-            fresh.rename(self.folder)
-            shutil.rmtree(old, ignore_errors=True)
-            self._ix = whoosh_index.open_dir(str(self.folder))
-            self.outdated = False
+            self._point_to(fresh)  # the one moment the index changes: old before, new after
+            self.live = fresh
+            self._ix = whoosh_index.open_dir(str(fresh))
+            self.outdated = self.fresh = False
+            self._drop_other_generations()
         if progress:
             progress(count)
         return count
@@ -294,9 +349,15 @@ class WhooshIndex:
         searcher = self._current_searcher()
         user_query = self._parse(request.query, searcher)
         scope: list[Q.Query] = [user_query]
-        # Scoping lives inside the query itself: another client's documents never match.
+        # Scoping lives inside the query itself: another client's documents never match,
+        # whatever the query text says (``client:other`` is ANDed with the scope, so it
+        # can only narrow it), and totals and facets are counted from the scoped query.
         if request.client:
             scope.append(Q.Term("client", request.client))
+        if request.clients is not None:
+            if not request.clients:
+                return SearchResult(total=0, hits=[], facets={"kind": {}, "correspondent": {}})
+            scope.append(Q.Or([Q.Term("client", c) for c in sorted(request.clients)]))
         if request.kind:
             scope.append(Q.Term("kind", request.kind))
         days = None
@@ -305,6 +366,8 @@ class WhooshIndex:
             last = (request.date_to.astimezone(UTC) - _TICK).date().toordinal() if request.date_to else 2**31
             days = (first, last)
         final = Q.And(scope) if len(scope) > 1 else user_query
+        if searcher.doc_count_all() == 0:  # nothing indexed yet (an empty archive): nothing matches
+            return SearchResult(total=0, hits=[], facets={"kind": {}, "correspondent": {}})
         total, facets, allowed = self._count(searcher, final, days)
         wanted = request.page * request.page_size
         ranked = self._ranked_items(searcher, final, allowed, wanted, total)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import bundle_pages, item_pages, pages, timeline_page, upload_pages
+from . import auth_pages, bundle_pages, item_pages, pages, timeline_page, upload_pages
 
 __all__ = ["pages_router"]
 
@@ -14,3 +14,4 @@ pages_router.include_router(timeline_page.router)
 pages_router.include_router(item_pages.router)
 pages_router.include_router(upload_pages.router)
 pages_router.include_router(bundle_pages.router)
+pages_router.include_router(auth_pages.router)

@@ -8,14 +8,16 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
+from ..access import reads
 from .templating import PAGE_HEADERS
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
+OPENAPI_URL = "/openapi.json"  # served here, not by FastAPI itself, so the access check covers it
 _ASSETS = "/static/swagger"  # vendored from npm swagger-ui-dist, see static/swagger/VENDORED.md
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -34,11 +36,19 @@ def _csp_allowing(html: str) -> str:
     return policy.replace("script-src 'self'", " ".join(["script-src 'self'", *hashes]), 1)
 
 
+@router.get(OPENAPI_URL)
+@reads()
+def openapi_schema(request: Request) -> JSONResponse:
+    """The OpenAPI schema, behind the same access rule as the API it describes."""
+    return JSONResponse(request.app.openapi())
+
+
 @router.get("/docs", response_class=HTMLResponse)
+@reads()
 def api_docs(request: Request) -> HTMLResponse:
     """Swagger UI for the app's OpenAPI schema, with every asset from this server."""
     page = get_swagger_ui_html(
-        openapi_url=request.app.openapi_url,
+        openapi_url=OPENAPI_URL,
         title=f"{request.app.title} API",
         swagger_js_url=f"{_ASSETS}/swagger-ui-bundle.js",
         swagger_css_url=f"{_ASSETS}/swagger-ui.css",

@@ -8,12 +8,14 @@ reload shows too.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import items
+from ..access import PrincipalDep, exports, reads, writes
 from ..api.bundles import check_uploaded_bundle
 from ..api.deps import ArchiveDep
 from ..archive import Archive
@@ -40,19 +42,21 @@ def _job(archive: Archive, job_id: int | None, kind: str) -> JobPublic | None:
 
 
 def _export_page(
-    request: Request, archive: Archive, *, form: dict[str, str], job: JobPublic | None = None,
-    problem: str | None = None, status_code: int = 200,
+    request: Request, archive: Archive, *, form: dict[str, str], within: Collection[str] | None,
+    job: JobPublic | None = None, problem: str | None = None, status_code: int = 200,
 ) -> HTMLResponse:
+    # a lawyer picks among, and sees the past bundles of, their own clients only
     context: dict[str, Any] = {
-        "clients": items.list_clients(archive), "form": form, "job": job, "problem": problem,
-        "bundles": list_bundles(archive),
+        "clients": items.list_clients(archive, within=within), "form": form, "job": job, "problem": problem,
+        "bundles": list_bundles(archive, within=within),
     }
     return page(request, "export.html", context, status_code=status_code)
 
 
 @router.get("/export", response_class=HTMLResponse)
+@reads()
 def export_page(
-    request: Request, archive: ArchiveDep, client: str = "", job: int | None = None
+    request: Request, archive: ArchiveDep, principal: PrincipalDep, client: str = "", job: int | None = None
 ) -> HTMLResponse:
     """The export form (client preselected from ``?client=``), a running export, past bundles."""
     form = dict.fromkeys(_FIELDS, "")
@@ -60,13 +64,15 @@ def export_page(
     if found is not None:
         form.update({k: str(v) for k, v in found.params.items() if k in _FIELDS and v})
     form["client"] = client or form["client"]
-    return _export_page(request, archive, form=form, job=found)
+    return _export_page(request, archive, form=form, job=found, within=principal.within())
 
 
 @router.post("/export", response_class=HTMLResponse)
+@exports
 def start_export(
     request: Request,
     archive: ArchiveDep,
+    principal: PrincipalDep,
     client: Annotated[str, Form()] = "",
     date_from: Annotated[str, Form(alias="from")] = "",
     date_to: Annotated[str, Form(alias="to")] = "",
@@ -85,11 +91,12 @@ def start_export(
             prefix=(blank_none(prefix) or "").upper() or None,
         )
     except (InvalidInput, NotFound) as exc:  # what a person picked or typed: say so on the form
-        return _export_page(request, archive, form=form, problem=str(exc), status_code=422)
+        return _export_page(request, archive, form=form, problem=str(exc), status_code=422, within=principal.within())
     return RedirectResponse(f"/export?job={job.id}", status_code=303)
 
 
 @router.get("/export/jobs/{job_id}", response_class=HTMLResponse)
+@reads()
 def export_job_fragment(request: Request, archive: ArchiveDep, job_id: int) -> HTMLResponse:
     """The export's status, for htmx to poll; tells the bundle list to refresh once it is done."""
     job = _job(archive, job_id, EXPORT_KIND)
@@ -100,9 +107,10 @@ def export_job_fragment(request: Request, archive: ArchiveDep, job_id: int) -> H
 
 
 @router.get("/export/bundles", response_class=HTMLResponse)
-def past_bundles_fragment(request: Request, archive: ArchiveDep) -> HTMLResponse:
+@reads()
+def past_bundles_fragment(request: Request, archive: ArchiveDep, principal: PrincipalDep) -> HTMLResponse:
     """The list of past bundles alone (refreshed when an export finishes)."""
-    return page(request, "_past_bundles.html", {"bundles": list_bundles(archive)})
+    return page(request, "_past_bundles.html", {"bundles": list_bundles(archive, within=principal.within())})
 
 
 def _verify_page(
@@ -114,12 +122,14 @@ def _verify_page(
 
 
 @router.get("/verify", response_class=HTMLResponse)
+@reads()
 def verify_page(request: Request, archive: ArchiveDep, job: int | None = None) -> HTMLResponse:
     """Check a bundle by uploading it, or check the whole archive (a job)."""
     return _verify_page(request, job=_job(archive, job, VERIFY_ARCHIVE_KIND))
 
 
 @router.post("/verify/bundle", response_class=HTMLResponse)
+@reads()
 async def verify_bundle_upload(request: Request, archive: ArchiveDep) -> HTMLResponse:
     """Verifies the uploaded bundle and shows the verdict: intact, or each problem found."""
     try:
@@ -132,6 +142,7 @@ async def verify_bundle_upload(request: Request, archive: ArchiveDep) -> HTMLRes
 
 
 @router.post("/verify/archive", response_class=HTMLResponse)
+@writes
 def start_verify_archive(archive: ArchiveDep) -> Response:
     """Starts the archive check and shows its progress."""
     job = request_verify_archive(archive)
@@ -139,6 +150,7 @@ def start_verify_archive(archive: ArchiveDep) -> Response:
 
 
 @router.get("/verify/jobs/{job_id}", response_class=HTMLResponse)
+@reads()
 def verify_job_fragment(request: Request, archive: ArchiveDep, job_id: int) -> HTMLResponse:
     """The archive check's status, for htmx to poll."""
     return page(request, "_bundle_job.html", {"job": _job(archive, job_id, VERIFY_ARCHIVE_KIND)})

@@ -2,24 +2,27 @@
 
 The status a domain error maps to is decided once, by ``app.api.errors``: the page handler
 asks that handler for its response and keeps only its status code, so a page and the API
-never disagree about what a ``NotFound`` is.
+never disagree about what a ``NotFound`` is. One exception: a page that needs a signed-in
+person sends the browser to the login page (and back here afterwards), where the API says
+401 with ``WWW-Authenticate: Bearer``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import CasefileError
+from ..errors import CasefileError, NotSignedIn
 from .templating import page
 
-__all__ = ["error_page", "install_page_errors", "is_page_request"]
+__all__ = ["error_page", "install_page_errors", "is_page_request", "login_url"]
 
 # Machine-facing addresses: their errors stay JSON (or whatever their framework sends).
 _MACHINE_PATHS = {"/api", "/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -53,6 +56,30 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     return page(request, "error.html", context, status_code=status_code)
 
 
+def login_url(next_path: str | None) -> str:
+    """The login page's address, coming back to ``next_path`` (a path on this site) afterwards."""
+    return "/login?" + urlencode({"next": next_path}) if next_path and next_path != "/" else "/login"
+
+
+def _path_of(url: str) -> str | None:
+    """The path and query of ``url`` (the login page checks it is a path of this site before going there)."""
+    parts = urlsplit(url)
+    return (parts.path + (f"?{parts.query}" if parts.query else "")) or None
+
+
+def _sign_in_first(request: Request) -> Response:
+    """A page that needs a signed-in person: to the login page, which brings the browser back here."""
+    if request.headers.get("hx-request"):
+        # htmx (a fragment polling) would put the login page inside the fragment: it is told to move the whole page
+        back = _path_of(request.headers.get("hx-current-url", ""))
+        return Response(status_code=401, headers={"HX-Redirect": login_url(back)})
+    if request.method in ("GET", "HEAD"):
+        back = _path_of(str(request.url))
+    else:  # a form posted after the session lapsed: back to the page it was on, not to the POST
+        back = _path_of(request.headers.get("referer", ""))
+    return RedirectResponse(login_url(back), status_code=303)
+
+
 def _http_message(exc: StarletteHTTPException) -> str:
     detail = exc.detail if isinstance(exc.detail, str) else ""
     try:
@@ -84,7 +111,11 @@ def install_page_errors(app: FastAPI) -> None:
     async def _domain(request: Request, exc: CasefileError) -> Response:
         response = await domain_json(request, exc)
         if not is_page_request(request):
+            if isinstance(exc, NotSignedIn):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="casefile"'
             return response
+        if isinstance(exc, NotSignedIn):
+            return _sign_in_first(request)
         return error_page(request, response.status_code, str(exc))
 
     @app.exception_handler(StarletteHTTPException)

@@ -8,7 +8,7 @@ message beside the form (422), never as JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,10 +16,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import corrections, items, preview, tags
+from ..access import PrincipalDep, reads, writes
 from ..api.deps import ArchiveDep
 from ..archive import Archive
 from ..changes import assign_item
-from ..errors import InvalidInput, ItemNotFound, NotFound
+from ..errors import ClientNotFound, InvalidInput, ItemNotFound, NotFound
 from ..jobs import latest_job_for_item
 from ..schemas import ItemDetail
 from .item_wording import custody_words, dated_words, page_method_words, replaced_words
@@ -44,10 +45,11 @@ def _email_headers(item: ItemDetail) -> list[tuple[str, list[str]]]:
 
 
 def _context(
-    archive: Archive, item_id: int, problems: dict[str, str] | None = None, entered: dict[str, str] | None = None
+    archive: Archive, item_id: int, problems: dict[str, str] | None = None, entered: dict[str, str] | None = None,
+    *, within: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    item = items.get_item(archive, item_id=item_id)
-    clients = items.list_clients(archive)
+    item = items.get_item(archive, item_id=item_id, within=within)
+    clients = items.list_clients(archive, within=within)
     names = {c.slug: c.name for c in clients}
     fixes = corrections.item_corrections(archive, item_id=item_id)
     return {
@@ -70,13 +72,14 @@ def _context(
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, archive: ArchiveDep, item_id: int) -> HTMLResponse:
-    return page(request, "item.html", _context(archive, item_id))
+@reads("item")
+def item_page(request: Request, archive: ArchiveDep, principal: PrincipalDep, item_id: int) -> HTMLResponse:
+    return page(request, "item.html", _context(archive, item_id, within=principal.within()))
 
 
 def _change(
     request: Request, archive: Archive, item_id: int, *, form: str, anchor: str, entered: dict[str, str],
-    action: Callable[[], object],
+    action: Callable[[], object], within: Collection[str] | None,
 ) -> Response:
     """Runs ``action``; back to the item on success, or the page with the refusal beside ``form``."""
     try:
@@ -85,7 +88,8 @@ def _change(
         if isinstance(exc, ItemNotFound):
             raise
         status = 422 if isinstance(exc, InvalidInput) else 404
-        return page(request, "item.html", _context(archive, item_id, {form: str(exc)}, entered), status_code=status)
+        context = _context(archive, item_id, {form: str(exc)}, entered, within=within)
+        return page(request, "item.html", context, status_code=status)
     return RedirectResponse(f"/items/{item_id}#{anchor}", status_code=303)
 
 
@@ -93,48 +97,64 @@ FormText = Annotated[str, Form()]
 
 
 @router.post("/items/{item_id}/tags")
-def add_tag(request: Request, archive: ArchiveDep, item_id: int, tag: FormText = "") -> Response:
+@writes
+def add_tag(
+    request: Request, archive: ArchiveDep, principal: PrincipalDep, item_id: int, tag: FormText = ""
+) -> Response:
     return _change(
-        request, archive, item_id, form="tag", anchor="tags", entered={"tag": tag},
+        request, archive, item_id, within=principal.within(), form="tag", anchor="tags", entered={"tag": tag},
         action=lambda: tags.tag_item(archive, item_id=item_id, tag=tag),
     )
 
 
 @router.post("/items/{item_id}/tags/{tag}/delete")
-def remove_tag(request: Request, archive: ArchiveDep, item_id: int, tag: str) -> Response:
+@writes
+def remove_tag(request: Request, archive: ArchiveDep, principal: PrincipalDep, item_id: int, tag: str) -> Response:
     return _change(
-        request, archive, item_id, form="tag", anchor="tags", entered={},
+        request, archive, item_id, within=principal.within(), form="tag", anchor="tags", entered={},
         action=lambda: tags.untag_item(archive, item_id=item_id, tag=tag),
     )
 
 
 @router.post("/items/{item_id}/notes")
-def add_note(request: Request, archive: ArchiveDep, item_id: int, text: FormText = "") -> Response:
+@writes
+def add_note(
+    request: Request, archive: ArchiveDep, principal: PrincipalDep, item_id: int, text: FormText = ""
+) -> Response:
     return _change(
-        request, archive, item_id, form="note", anchor="notes", entered={"note": text},
+        request, archive, item_id, within=principal.within(), form="note", anchor="notes", entered={"note": text},
         action=lambda: tags.add_note(archive, item_id=item_id, text=text),
     )
 
 
 @router.post("/items/{item_id}/assign")
+@writes
 def assign(
-    request: Request, archive: ArchiveDep, item_id: int, client: FormText = "", new_client: FormText = ""
+    request: Request, archive: ArchiveDep, principal: PrincipalDep, item_id: int, client: FormText = "",
+    new_client: FormText = "",
 ) -> Response:
     target = new_client.strip() or client.strip()
+
+    def move() -> object:
+        if target and not principal.sees(target):  # a token for one client's matter moves nothing out of it
+            raise ClientNotFound(target)
+        return assign_item(archive, item_id=item_id, client=target)
+
     return _change(
-        request, archive, item_id, form="assign", anchor="assign", entered={"new_client": new_client},
-        action=lambda: assign_item(archive, item_id=item_id, client=target),
+        request, archive, item_id, within=principal.within(), form="assign", anchor="assign",
+        entered={"new_client": new_client}, action=move,
     )
 
 
 @router.post("/items/{item_id}/corrections")
+@writes
 def correct(
-    request: Request, archive: ArchiveDep, item_id: int, title: FormText = "", occurred_at: FormText = "",
-    reason: FormText = "",
+    request: Request, archive: ArchiveDep, principal: PrincipalDep, item_id: int, title: FormText = "",
+    occurred_at: FormText = "", reason: FormText = "",
 ) -> Response:
     # an empty field means "keep it"; the title field starts filled in, so unchanged is kept too
     return _change(
-        request, archive, item_id, form="correct", anchor="correct",
+        request, archive, item_id, within=principal.within(), form="correct", anchor="correct",
         entered={"title": title, "occurred_at": occurred_at, "reason": reason},
         action=lambda: corrections.correct_item(
             archive, item_id=item_id, title=title if title.strip() else None,

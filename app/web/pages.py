@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from .. import items
 from .. import search as search_service
+from ..access import PrincipalDep, public, reads
 from ..api.deps import ArchiveDep
 from ..errors import InvalidInput
 from ..overview import client_overviews
@@ -34,20 +35,24 @@ ORDER_WORDS = {"asc": "Oldest / A–Z first", "desc": "Newest / Z–A first"}
 
 
 @router.get("/favicon.ico", include_in_schema=False)
+@public
 def favicon() -> FileResponse:
     # Browsers ask for /favicon.ico whatever the page links to; every current one reads SVG.
     return FileResponse(_FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, archive: ArchiveDep) -> HTMLResponse:
-    return page(request, "index.html", {"clients": client_overviews(archive)})
+@reads()
+def index(request: Request, archive: ArchiveDep, principal: PrincipalDep) -> HTMLResponse:
+    return page(request, "index.html", {"clients": client_overviews(archive, within=principal.within())})
 
 
 @router.get("/clients/{slug}", response_class=HTMLResponse)
+@reads()
 def client_page(
     request: Request,
     archive: ArchiveDep,
+    principal: PrincipalDep,
     slug: str,
     kind: str = "",
     date_from: Annotated[str, Query(alias="from")] = "",
@@ -71,7 +76,7 @@ def client_page(
             archive, client=slug, kind=blank_none(kind), status=blank_none(status), tag=blank_none(tag),
             date_from=optional_day(date_from, "From"), date_to=optional_day(date_to, "To"),
             correspondent=blank_none(correspondent), sort=blank_none(sort) or "date", descending=order == "desc",
-            limit=ITEMS_PAGE_SIZE, offset=pager.offset,
+            limit=ITEMS_PAGE_SIZE, offset=pager.offset, within=principal.within(),
         )
         pager.total = listing.total
     except InvalidInput as exc:  # a value a person chose or typed: say what is wrong, beside the form
@@ -105,9 +110,11 @@ def _with_correspondent(query: str, address: str) -> str:
 
 
 @router.get("/search", response_class=HTMLResponse)
+@reads("search")
 def search_page(
     request: Request,
     archive: ArchiveDep,
+    principal: PrincipalDep,
     q: str = "",
     client: str = "",
     kind: str = "",
@@ -122,7 +129,7 @@ def search_page(
             result = search_service.search(
                 archive, query=q, client=blank_none(client), kind=blank_none(kind),
                 date_from=optional_day(date_from, "From"), date_to=optional_day(date_to, "To"),
-                limit=SEARCH_PAGE_SIZE, page=page_number,
+                limit=SEARCH_PAGE_SIZE, page=page_number, within=principal.within(),
             )
         except InvalidInput as exc:  # a query a person typed: say what is wrong, on the page
             problem = str(exc)
@@ -140,7 +147,7 @@ def search_page(
             for value, count in result.facets.get("correspondent", {}).items()
         ]
         facets = [(name, values) for name, values in (("Kind", kinds), ("Correspondent", people)) if values]
-    clients = items.list_clients(archive)
+    clients = items.list_clients(archive, within=principal.within())  # the client picker: a lawyer's own
     context = {
         "form": form,
         "q": q,

@@ -4,16 +4,42 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
+from ..access import CSRF_FIELD, Principal
+from ..accounts.common import STAFF
 from .wording import date_source_words, human_size, human_time, status_words
 
-__all__ = ["PAGE_HEADERS", "page", "templates"]
+__all__ = ["PAGE_HEADERS", "access_context", "page", "templates"]
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+def access_context(request: Request) -> dict[str, Any]:
+    """What every template knows of who is asking: the nav's name and links, and the CSRF token forms carry.
+
+    ``csrf_input`` goes in every POST form (empty in local mode, where no token is needed);
+    ``csrf_query`` (``?csrf_token=…`` or nothing) goes in the action of a multipart form, whose
+    body the access check does not read.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    token = (principal.csrf_token if principal is not None else None) or ""
+    return {
+        "principal": principal,
+        "signed_in": principal is not None and principal.kind == "session",
+        # no principal (an address no route answers): the nav a person of the firm would see
+        "can_write": principal is None or principal.role in STAFF,
+        "is_owner": principal is not None and principal.role == "owner",
+        "csrf_token": token,
+        "csrf_input": Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">'),
+        "csrf_query": f"?{CSRF_FIELD}={quote(token)}" if token else "",
+    }
+
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"), context_processors=[access_context])
 templates.env.filters.update(
     size=human_size, when=human_time, date_source=date_source_words, status=status_words,
 )

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from .. import items
+from ..access import reads
 from ..api.deps import ArchiveDep
 from ..errors import InvalidInput
 from ..timeline import ENTRY_KINDS, build_timeline
@@ -108,6 +109,7 @@ def _key_facts(timeline: Timeline) -> list[tuple[str, list[Link]]]:
 
 
 @router.get("/clients/{slug}/timeline", response_class=HTMLResponse)
+@reads("timeline")
 def timeline_page(
     request: Request,
     archive: ArchiveDep,

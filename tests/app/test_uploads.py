@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app import ingesting
+from app import ingesting, members
 from app.archive import open_archive
 from app.config import Settings
 from app.jobs import get_job, run_job
@@ -165,8 +165,8 @@ def test_a_mailbox_stopped_part_way_is_resumed_without_doubles(
 ) -> None:
     uploaded = client.post("/api/uploads?client=northwind", files=_files(MBOX)).json()["files"][0]
     archive = _archive(client)
-    monkeypatch.setattr(ingesting, "_BATCH", 3)
-    real = ingesting.record_child
+    monkeypatch.setattr(members, "BATCH", 3)
+    real = members.record_child
     calls = {"n": 0}
 
     def dies_on_the_eighth(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -175,11 +175,11 @@ def test_a_mailbox_stopped_part_way_is_resumed_without_doubles(
             raise RuntimeError("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ingesting, "record_child", dies_on_the_eighth)
+    monkeypatch.setattr(members, "record_child", dies_on_the_eighth)
     assert run_job(archive, uploaded["job_id"]) == "failed"
     partial = client.get(f"/api/items/{uploaded['item_id']}").json()
     assert 0 < len(partial["children"]) < 8
-    monkeypatch.setattr(ingesting, "record_child", real)
+    monkeypatch.setattr(members, "record_child", real)
     ingesting.ingest_received(archive, item_id=uploaded["item_id"], client="northwind")
 
     # the same mailbox read whole by the CLI path into a fresh archive: the same members

@@ -14,6 +14,9 @@
   const queue = [];
   let running = 0;
   const counts = { total: 0, stored: 0, duplicate: 0, unreadable: 0, refused: 0 };
+  // a signed-in browser's changes carry its session's CSRF token (empty in local mode: none needed)
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrfToken = csrfMeta ? csrfMeta.getAttribute("content") : "";
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -98,6 +101,7 @@
       const client = clientSelect ? clientSelect.value : "";
       xhr.open("POST", "/api/uploads" + (client ? "?client=" + encodeURIComponent(client) : ""));
       xhr.setRequestHeader("Accept", "application/json");
+      if (csrfToken) xhr.setRequestHeader("X-CSRF-Token", csrfToken);
       ui.result.textContent = "sending";
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) { ui.transfer.max = e.total; ui.transfer.value = e.loaded; } };
       xhr.onerror = () => {
