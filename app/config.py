@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     ocr_languages: str = "eng"
     ocr_workers: int = Field(default=0, ge=0)
     ingest_workers: int = Field(default=0, ge=0, description="processes parsing large mailboxes; 0 = in-process")
+    ingest_batch: int = Field(default=200, ge=1, description="mailbox messages committed together")
 
     silence_days: int = Field(default=7, ge=1)
 

@@ -24,6 +24,7 @@ from ingest.source import Context, Source
 from .archive import Archive, UnitOfWork
 from .blobs import StoredBlob
 from .clients import UNASSIGNED, Router, ensure_client
+from .drills import drill
 from .errors import ItemNotFound
 from .ingest_run import PENDING, Counted, IngestReport, IngestRun, Progress, existing_top_level
 from .members import record_child, record_stream
@@ -78,6 +79,7 @@ def ingest_paths(
             mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
             with path.open("rb") as fh:
                 blob = archive.blobs.put_stream(fh)
+            drill("after-blob")
         except OSError as exc:
             report.not_stored.append(f"{path}: {storage_problem(exc)}")
             continue
@@ -88,9 +90,11 @@ def ingest_paths(
             # absent, the container stays "extracting", and the same ingest run again finishes it.
             report.not_stored.append(f"{path}: {storage_problem(exc)}; what was stored before is kept")
             continue
+        drill("after-commit")
         if progress:
             progress(path.name, report.files)
     if index:
+        drill("before-index")
         if progress:
             progress("indexing for search", report.files)
         _index(archive, report)

@@ -1,6 +1,6 @@
 """A container's members: stored one by one under it, a streamed container in batches.
 
-A mailbox is read as a stream: its messages are committed ``BATCH`` at a time (each with
+A mailbox is read as a stream: its messages are committed ``ingest_batch`` at a time (each with
 its attachments whole in one batch), so memory stays flat however large it is, and a
 container stopped part-way (a kill, a full disk) can be read again with the members it
 already has skipped (``IngestRun.resuming``).
@@ -16,16 +16,14 @@ from ingest.records import Kind, Record, Status
 
 from .archive import UnitOfWork
 from .clients import Router
+from .drills import drill
 from .ingest_run import IngestRun, stored_email, stored_member
 from .models import Item
 from .recording import StoredItem, record_item
 
-__all__ = ["BATCH", "record_child", "record_stream"]
+__all__ = ["record_child", "record_stream"]
 
 log = logging.getLogger(__name__)
-
-BATCH = 200
-
 
 def _guarded(children: Iterable[Record], failure: list[str]) -> Iterator[Record]:
     """The members of a streamed container; a stream that breaks ends with a note in ``failure``."""
@@ -52,11 +50,12 @@ def record_stream(run: IngestRun, top: StoredItem, children: Iterable[Record], f
     members = _guarded(children, failure)
     done = 0
     skipped_before = run.skipped
+    batch = run.archive.settings.ingest_batch
     while True:
         with run.archive.write(run.actor) as uow, run.archive.blobs.batch():
             router = Router(uow.session)
             count = 0
-            for child in itertools.islice(members, BATCH):
+            for child in itertools.islice(members, batch):
                 record_child(run, uow, router, top, child)
                 count += 1
         done += count
@@ -64,7 +63,8 @@ def record_stream(run: IngestRun, top: StoredItem, children: Iterable[Record], f
             run.progress(f"{filename}: {done} members", run.report.files)
         if run.counted and count:
             run.counted(done, None, f"{done:,} messages read")
-        if count < BATCH:
+        drill("mid-container")
+        if count < batch:
             break
     error = f"stopped after {done} members: {failure[0]}" if failure else None
     with run.archive.write(run.actor) as uow:

@@ -42,7 +42,7 @@ def _stop_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
 def test_a_mailbox_stopped_part_way_is_resumed_by_the_next_ingest(
     archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(members, "BATCH", 4)
+    monkeypatch.setattr(archive.settings, "ingest_batch", 4)
     _stop_after(monkeypatch, 10)
     with pytest.raises(KeyboardInterrupt):
         ingest_paths(archive, paths=[MBOX], client="northwind")
@@ -105,7 +105,7 @@ def test_two_ingests_of_the_same_file_at_once_make_one_item(
 def test_a_full_disk_mid_mailbox_is_one_line_and_the_next_run_completes(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(members, "BATCH", 4)
+    monkeypatch.setattr(archive.settings, "ingest_batch", 4)
     real = archive.blobs.put_bytes
     writes = {"n": 0}
 
@@ -135,7 +135,7 @@ def test_an_incomplete_container_says_so_on_its_pages(
     from app.main import create_app
 
     archive = open_archive(settings)
-    monkeypatch.setattr(members, "BATCH", 4)
+    monkeypatch.setattr(archive.settings, "ingest_batch", 4)
     _stop_after(monkeypatch, 6)
     with pytest.raises(KeyboardInterrupt):
         ingest_paths(archive, paths=[MBOX], client="northwind")

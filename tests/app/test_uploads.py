@@ -165,7 +165,7 @@ def test_a_mailbox_stopped_part_way_is_resumed_without_doubles(
 ) -> None:
     uploaded = client.post("/api/uploads?client=northwind", files=_files(MBOX)).json()["files"][0]
     archive = _archive(client)
-    monkeypatch.setattr(members, "BATCH", 3)
+    monkeypatch.setattr(archive.settings, "ingest_batch", 3)
     real = members.record_child
     calls = {"n": 0}
 
