@@ -106,9 +106,14 @@ class Archive:
             self.search.close()
             self.search = None
         if self.engine.dialect.name == "sqlite":
-            # keeps the query planner's statistics current (SQLite's advice for every close)
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA optimize")
+            # keeps the query planner's statistics current (SQLite's advice for every close);
+            # it may need the write lock: with another writer at work it is simply left for later
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA busy_timeout=100")
+                    conn.exec_driver_sql("PRAGMA optimize")
+            except OperationalError:
+                pass
         self.engine.dispose()
 
 

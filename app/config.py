@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=80_000_000, gt=0)
     max_zip_members: int = Field(default=5_000, gt=0)
     max_zip_expansion_bytes: int = Field(default=1024 * MiB, gt=0)
+    max_pdf_stream_bytes: int = Field(default=256 * MiB, gt=0, description="one PDF stream, inflated")
     ocr_seconds_per_page: float = Field(default=120.0, gt=0)
     ocr_languages: str = "eng"
     ocr_workers: int = Field(default=0, ge=0)
@@ -111,6 +112,7 @@ class Settings(BaseSettings):
             max_image_pixels=self.max_image_pixels,
             max_zip_members=self.max_zip_members,
             max_zip_expansion_bytes=self.max_zip_expansion_bytes,
+            max_pdf_stream_bytes=self.max_pdf_stream_bytes,
             ocr_seconds_per_page=self.ocr_seconds_per_page,
             ocr_languages=self.ocr_languages,
             ocr_workers=self.ocr_workers,

@@ -8,6 +8,7 @@ outside those), ``drill()`` is one dictionary lookup.
     CASEFILE_DRILL=after-commit      the first file is recorded, the rest not begun
     CASEFILE_DRILL=mid-container@2   after the 2nd batch of a mailbox's members is committed
     CASEFILE_DRILL=before-index      everything recorded, the search index not yet told
+    CASEFILE_DRILL=export-recorded   a bundle is complete and on record, not yet at --out
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import signal
 
 __all__ = ["POINTS", "drill"]
 
-POINTS = ("after-blob", "after-commit", "mid-container", "before-index")
+POINTS = ("after-blob", "after-commit", "mid-container", "before-index", "export-recorded")
 _passed: dict[str, int] = {}
 
 

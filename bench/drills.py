@@ -73,7 +73,10 @@ def leftovers(data: Path) -> list[str]:
 
 
 def _verify(data: Path) -> bool:
-    return subprocess.run([str(CASEFILE), "verify-archive"], env=_env(data), capture_output=True).returncode == 0
+    result = subprocess.run([str(CASEFILE), "verify-archive"], env=_env(data), capture_output=True, text=True)
+    if result.returncode:
+        print(f"    verify-archive: {(result.stderr or result.stdout).strip()[:600]}", flush=True)
+    return result.returncode == 0
 
 
 def _lock_trouble(result: subprocess.CompletedProcess[str] | tuple[int, str]) -> bool:
@@ -101,6 +104,7 @@ def kill_runs(folder: Path, inputs: list[Path], runs: int, seed: int) -> dict[st
         _out, errors = again.communicate()
         if _lock_trouble((again.returncode, errors)):
             lock_errors += 1
+            print(f"    re-run exit {again.returncode}: {errors.strip()[-600:]}", flush=True)
         final = snapshot(data)
         lost += sum((acknowledged - final).values())
         differing += final != reference
@@ -108,6 +112,9 @@ def kill_runs(folder: Path, inputs: list[Path], runs: int, seed: int) -> dict[st
         left += len(leftovers(data))
         print(f"  run {run + 1:>3}/{runs}: killed with {sum(acknowledged.values()):>5} items committed; "
               f"re-run {'same' if final == reference else 'DIFFERENT'}", flush=True)
+        if final != reference:
+            print(f"    missing {sum((reference - final).values())}, extra {sum((final - reference).values())}: "
+                  f"{list((final - reference) + (reference - final))[:3]}", flush=True)
     return {"runs": runs, "reference_s": duration, "lost": lost, "differing": differing, "unverified": unverified,
             "lock_errors": lock_errors, "leftovers": left, "items": sum(reference.values())}
 

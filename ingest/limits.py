@@ -25,6 +25,9 @@ class Limits:
     max_text_chars: int = 20_000_000  # extracted text kept per item
     max_csv_rows: int = 100_000
     max_pdf_pages: int = 2_000
+    # one compressed PDF stream, inflated: past this it is a bomb (PDFium would inflate it
+    # whole, then show a blank page); room for an 80-megapixel RGB image
+    max_pdf_stream_bytes: int = 256 * MiB
     max_image_pixels: int = 80_000_000
     max_zip_members: int = 5_000
     max_zip_expansion_bytes: int = 1024 * MiB

@@ -24,6 +24,7 @@ from typing import Any
 
 from .dates import parse_email_date
 from .errors import Corrupt, LimitReached
+from .names import display_name
 from .records import DatedValue, Kind, Participant, Record
 from .registry import extract as extract_any
 from .registry import failed_record, register
@@ -188,7 +189,7 @@ def _part_filename(part: Message, index: int) -> str:
     except Exception:
         name = None
     if name:
-        return name.replace("\\", "/").rsplit("/", 1)[-1].strip() or f"attachment-{index}"
+        return display_name(name, f"attachment-{index}")
     subtype = part.get_content_subtype() or "bin"
     if part.get_content_type() == "message/rfc822":
         return f"attached-message-{index}.eml"

@@ -11,13 +11,16 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zlib
 from datetime import UTC, datetime, timedelta, timezone
 
+import pypdfium2 as pdfium
 from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdfError
 
 from .dates import as_aware
 from .errors import Corrupt, Encrypted, LimitReached
+from .limits import Limits
 from .mentions import date_mentions, stated_date
 from .ocr import OcrResult, ocr_pages
 from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
@@ -118,6 +121,56 @@ def sensible_title(raw: str | None) -> str | None:
     return None if _BAD_TITLE.search(title) else title
 
 
+# "stream" then its end of line, not the "endstream" that closes one
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+_INFLATE_IN = 64 * 1024
+_INFLATE_OUT = 4 * 1024 * 1024
+
+
+def _inflated_size(data: memoryview, start: int, cap: int) -> int:
+    """How many bytes the zlib stream at ``start`` inflates to, counting no further than ``cap``.
+
+    Output is counted and dropped, so memory stays at one chunk however large the bomb.
+    """
+    inflater = zlib.decompressobj()
+    total, at = 0, start
+    try:
+        while at < len(data) and not inflater.eof:
+            pending = inflater.decompress(data[at : at + _INFLATE_IN], _INFLATE_OUT)
+            at += _INFLATE_IN
+            while True:
+                total += len(pending)
+                if total > cap:
+                    return total
+                if not inflater.unconsumed_tail:
+                    break
+                pending = inflater.decompress(inflater.unconsumed_tail, _INFLATE_OUT)
+    except zlib.error:
+        pass  # not Flate after all (or damaged): PDFium judges it
+    return total
+
+
+def _refuse_flate_bombs(data: bytes, limits: Limits) -> None:
+    """``LimitReached`` if a Flate stream inflates past ``max_pdf_stream_bytes``.
+
+    Found by scanning the raw bytes rather than through pypdf: a bomb in a page's content
+    stream is never decoded by pypdf, and PDFium would inflate it whole and show a blank page.
+    """
+    view = memoryview(data)
+    cap = limits.max_pdf_stream_bytes
+    for match in _STREAM_START.finditer(data):
+        start = match.end()
+        if start + 2 > len(data):
+            break
+        head = data[start] << 8 | data[start + 1]
+        if data[start] & 0x0F != 8 or head % 31:
+            continue  # no zlib header: another filter, or not compressed
+        if _inflated_size(view, start, cap) > cap:
+            raise LimitReached(
+                f"a compressed stream inflates past max_pdf_stream_bytes ({cap:,} bytes): a decompression bomb"
+            )
+
+
 def _open_structure(data: bytes, ctx: Context) -> tuple[PdfReader | None, str | None]:
     """pypdf's view (None if pypdf cannot parse it) and the password PDFium needs."""
     try:
@@ -207,10 +260,23 @@ def _ocr_page(number: int, result: OcrResult) -> Page:
     return Page(number, tidy(result.text), "ocr", result.confidence, result.engine)
 
 
+def _open_document(data: bytes, password: str | None) -> pdfium.PdfDocument:
+    """PDFium's document, retried without what follows the last %%EOF if it fails on that."""
+    try:
+        return open_pdfium(data, password)
+    except Corrupt:
+        end = data.rfind(b"%%EOF")
+        if end < 0 or not data[end + 5 :].strip():
+            raise
+        # Junk after the end (a gateway's footer, a botched download) can look like PDF
+        # syntax ("trailer <<...>>") that misleads PDFium; the document ends at the marker.
+        return open_pdfium(data[: end + 5], password)
+
+
 def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _SearchableCopy) -> dict[int, Page]:
     """Every page: its text layer where usable, else tesseract's reading (into ``copy``)."""
     limits = ctx.limits
-    doc = open_pdfium(data, password)
+    doc = _open_document(data, password)
     try:
         with PDFIUM_LOCK:
             count = len(doc)
@@ -253,6 +319,7 @@ class PdfExtractor:
         """The record of a PDF: pages, text, dates, and a searchable copy if OCR ran."""
         limits = ctx.limits
         data = source.read(limits.max_file_bytes)
+        _refuse_flate_bombs(data, limits)
         reader, password = _open_structure(data, ctx)
         declared = _declared_pages(reader)
         if declared > limits.max_pdf_pages:

@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel import col, select
+
 from ..archive import Archive
 from ..clients import validate_slug
+from ..drills import drill
 from ..errors import CasefileError, IntegrityProblem, InvalidInput
+from ..models import LedgerEntry
 from .describe import bates, iso_date, people
 from .index import concordance_dat, index_csv, index_json, opticon_opt
 from .manifest import EXPORT_ACTION, ReadmeFacts, custody_json, ledger_head, readme_text, sha256sums
 from .schemas import BundleSummary, SelectionPublic
 from .selection import Plan, plan_documents
 from .staging import Progress, StagedDoc, stage_documents
-from .zipout import CHUNK, BundleZip, atomic_output, zip_timestamp
+from .zipout import CHUNK, BundleZip, atomic_output, remove_dead_leftovers, staging_folder, zip_timestamp
 
 __all__ = ["default_filename", "export_bundle", "validate_prefix"]
 
@@ -48,13 +52,27 @@ def default_filename(client: str, as_of: date) -> str:
     return f"{client}-evidence-{as_of.isoformat()}.zip"
 
 
-def _destination(out: Path, client: str, as_of: date, overwrite: bool) -> Path:
+def _destination(archive: Archive, out: Path, client: str, as_of: date, overwrite: bool) -> Path:
     target = out / default_filename(client, as_of) if out.is_dir() else out
     if not target.parent.is_dir():
         raise InvalidInput(f"folder {target.parent} does not exist")
-    if target.exists() and not overwrite:
+    remove_dead_leftovers(target)
+    # our own earlier bundle there may be made again (identical bytes: see _record_unless_replacing)
+    if target.exists() and not overwrite and not _recorded_bundle(archive, target):
         raise InvalidInput(f"{target} already exists; choose another --out or pass --force")
     return target
+
+
+def _recorded_bundle(archive: Archive, path: Path) -> bool:
+    """Whether ``path`` is a bundle this archive exported under that name (its hash is on record)."""
+    if not path.is_file():
+        return False
+    sha = _file_sha256(path)
+    with archive.read() as session:
+        return session.exec(
+            select(LedgerEntry.seq).where(LedgerEntry.action == EXPORT_ACTION)
+            .where(col(LedgerEntry.details).contains(f'"zip_sha256":"{sha}"'))
+        ).first() is not None
 
 
 @dataclass
@@ -135,7 +153,12 @@ def _timeline(
 
 
 def _pack(destination: Path, members: list[_Member], timestamp: tuple[int, ...], archive: Archive,
-          progress: Progress | None) -> None:
+          progress: Progress | None, record: Callable[[str], None]) -> str:
+    """Writes the zip aside, hashes it, ``record(sha256)``s it, and only then gives it its name.
+
+    So a bundle at ``destination`` is always complete and on record; a kill before the
+    rename leaves a partial file that the next export to the same place removes.
+    """
     with atomic_output(destination) as fh:
         bundle = BundleZip(fh, timestamp=timestamp)  # type: ignore[arg-type]
         try:
@@ -144,6 +167,15 @@ def _pack(destination: Path, members: list[_Member], timestamp: tuple[int, ...],
             bundle.abandon()
             raise
         bundle.close()
+        fh.flush()
+        fh.seek(0)
+        digest = hashlib.sha256()
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+        zip_sha = digest.hexdigest()
+        record(zip_sha)
+        drill("export-recorded")
+    return zip_sha
 
 
 def _write_members(bundle: BundleZip, members: list[_Member], archive: Archive, progress: Progress | None) -> None:
@@ -203,8 +235,8 @@ def export_bundle(
     plan = plan_documents(archive, selection=selection)
     if not plan.docs:
         raise InvalidInput(f"no items of client '{client}' match the selection; nothing to export")
-    destination = _destination(out, client, as_of, overwrite)
-    with tempfile.TemporaryDirectory(dir=destination.parent, prefix=f".{destination.name}.staging-") as tmp:
+    destination = _destination(archive, out, client, as_of, overwrite)
+    with staging_folder(destination) as tmp:
         staged = stage_documents(archive, plan=plan, prefix=prefix, folder=Path(tmp), progress=progress)
         members, facts = _describe(
             archive, plan, staged, Path(tmp), selection, prefix, as_of, destination.name, actor
@@ -212,13 +244,12 @@ def export_bundle(
         sums = sha256sums((m.name, m.sha256) for m in members)
         sums_sha = hashlib.sha256(sums).hexdigest()
         members.append(_Member("SHA256SUMS", sums_sha, data=sums))
-        _pack(destination, members, zip_timestamp(plan.newest_ingest), archive, progress)
-    try:
-        zip_sha = _file_sha256(destination)
-        _record(archive, actor, selection, destination, zip_sha, sums_sha, facts)
-    except BaseException:
-        destination.unlink(missing_ok=True)  # every bundle handed out is on record, or none is
-        raise
+        zip_sha = _pack(
+            destination, members, zip_timestamp(plan.newest_ingest), archive, progress,
+            record=lambda sha: _record_unless_replacing(
+                archive, actor, selection, destination, sha, sums_sha, facts, overwrite
+            ),
+        )
     return BundleSummary(
         path=str(destination), filename=destination.name, sha256=zip_sha,
         sums_sha256=sums_sha, bytes=destination.stat().st_size,
@@ -273,6 +304,20 @@ def _describe(
     }
     members += [_Member(name, hashlib.sha256(data).hexdigest(), data=data) for name, data in small.items()]
     return members, facts
+
+
+def _record_unless_replacing(
+    archive: Archive, actor: str | None, selection: SelectionPublic, destination: Path, zip_sha: str,
+    sums_sha: str, facts: ReadmeFacts, overwrite: bool,
+) -> None:
+    """Records the bundle; refused (before anything is recorded) if it would replace a different file.
+
+    Exporting the same selection to the same place again (a re-run after a kill) makes the
+    same bytes and needs no ``--force``; a different bundle there is only replaced when asked.
+    """
+    if destination.exists() and not overwrite and _file_sha256(destination) != zip_sha:
+        raise InvalidInput(f"{destination} already exists with other contents; choose another --out or pass --force")
+    _record(archive, actor, selection, destination, zip_sha, sums_sha, facts)
 
 
 def _record(archive: Archive, actor: str | None, selection: SelectionPublic, destination: Path,

@@ -8,8 +8,10 @@ so a killed export never leaves a file that looks like a finished bundle.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from zipfile import ZIP64_LIMIT, ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from ..errors import IntegrityProblem
 
-__all__ = ["BundleZip", "atomic_output", "zip_timestamp"]
+__all__ = ["BundleZip", "atomic_output", "remove_dead_leftovers", "staging_folder", "zip_timestamp"]
 
 CHUNK = 1024 * 1024
 _LEVEL = 6
@@ -120,19 +122,30 @@ class BundleZip:
             pass  # the partial file is removed by atomic_output either way
 
 
+_PARTIAL = ".partial-"
+_STAGING = ".staging-"
+_OWNER = ".owner"
+
+
+def _hold(fd: int) -> None:
+    """An exclusive lock held while this process builds: how a later export tells a dead build."""
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
 @contextmanager
 def atomic_output(destination: Path) -> Iterator[BinaryIO]:
     """A file that becomes ``destination`` only if the block finishes; removed otherwise."""
     folder = destination.parent
-    fd, name = tempfile.mkstemp(dir=folder, prefix=f"{destination.name}.partial-")
+    fd, name = tempfile.mkstemp(dir=folder, prefix=f"{destination.name}{_PARTIAL}")
+    _hold(fd)
     partial = Path(name)
     try:
         with os.fdopen(fd, "w+b") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(partial, 0o644)
-        os.replace(partial, destination)
+            os.chmod(partial, 0o644)
+            os.replace(partial, destination)  # still locked: nobody takes it for a dead build's
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -141,3 +154,44 @@ def atomic_output(destination: Path) -> Iterator[BinaryIO]:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+@contextmanager
+def staging_folder(destination: Path) -> Iterator[Path]:
+    """A scratch folder beside ``destination``, removed on every way out (and after a kill, by the next export)."""
+    folder = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}{_STAGING}"))
+    fd = os.open(folder / _OWNER, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _hold(fd)
+        yield folder
+    finally:
+        os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _dead(lock_file: Path) -> bool:
+    try:
+        fd = os.open(lock_file, os.O_RDWR)
+    except OSError:
+        return True  # no owner file: a build that died before it had one
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def remove_dead_leftovers(destination: Path) -> int:
+    """Removes partial zips and staging folders for ``destination`` whose builder is dead; returns how many."""
+    removed = 0
+    for path in destination.parent.glob(f"{destination.name}{_PARTIAL}*"):
+        if path.is_file() and _dead(path):
+            path.unlink(missing_ok=True)
+            removed += 1
+    for path in destination.parent.glob(f".{destination.name}{_STAGING}*"):
+        if path.is_dir() and not path.is_symlink() and _dead(path / _OWNER):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed

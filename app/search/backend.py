@@ -67,8 +67,10 @@ class SearchResult:
 class SearchBackend(Protocol):
     """What Casefile needs of a search engine."""
 
-    def index(self, docs: Iterable[IndexDoc], remove_items: Sequence[int] = ()) -> int:
-        """Adds or replaces docs (and drops every doc of ``remove_items`` first); returns count."""
+    def index(self, docs: Iterable[IndexDoc], remove_items: Sequence[int] = (), *, wait: bool = True) -> int:
+        """Adds or replaces docs (and drops every doc of ``remove_items`` first); returns count.
+
+        ``wait=False``: ``ArchiveBusy`` at once if another writer holds the index."""
         ...
 
     def search(self, request: SearchRequest, texts_of: Callable[[list[Hit]], dict[str, str]]) -> SearchResult:

@@ -67,12 +67,14 @@ def backend_for(archive: Archive) -> SearchBackend:
     return archive.search
 
 
-def sync_index(archive: Archive) -> int:
+def sync_index(archive: Archive, *, wait: bool = True) -> int:
     """Indexes every item changed since the last sync; returns how many items it indexed.
 
     Runs after database commits (and at start-up, which heals a crash between a commit
     and its indexing): the ledger sequence number recorded beside the index says where
-    the index stands.
+    the index stands. With ``wait=False`` (a search) it gives way at once to a writer
+    already at work, an ingest's indexing say, instead of queueing behind it: the search
+    answers from the index as it is, and the writer brings it up to date.
     """
     backend = backend_for(archive)
     if getattr(backend, "outdated", False):
@@ -87,7 +89,9 @@ def sync_index(archive: Archive) -> int:
         if indexed_before:
             reindex(archive)
             return 0
-    with _sync_lock:
+    if not _sync_lock.acquire(blocking=wait):
+        return 0
+    try:
         with archive.read() as session:
             mark, head = get_mark(session), ledger_head(session)
             if head <= mark:
@@ -95,16 +99,18 @@ def sync_index(archive: Archive) -> int:
             ids = changed_item_ids(session, mark, head)
             existing = set(session.exec(select(Item.id).where(col(Item.id).in_(ids))).all()) if ids else set()
             # remove first: an item re-indexed after re-assignment or tagging must not double
-            backend.index(docs_for_items(session, sorted(existing)), remove_items=ids)
+            backend.index(docs_for_items(session, sorted(existing)), remove_items=ids, wait=wait)
         with archive.write() as uow:
             set_mark(uow.session, head)
         return len(existing)
+    finally:
+        _sync_lock.release()
 
 
-def try_sync_index(archive: Archive) -> str | None:
+def try_sync_index(archive: Archive, *, wait: bool = True) -> str | None:
     """Like ``sync_index`` but a busy index is a message, not an error (it heals later)."""
     try:
-        sync_index(archive)
+        sync_index(archive, wait=wait)
     except ArchiveBusy as exc:
         return str(exc)
     return None
@@ -181,7 +187,7 @@ def search(
             if within is not None and client not in within:
                 raise ClientNotFound(client)  # as unknown as one that does not exist
             get_client(session, client)  # an unknown client is an error, not an empty result
-    try_sync_index(archive)
+    try_sync_index(archive, wait=False)  # a busy indexer is not waited for: it catches up itself
     with archive.read() as session:
 
         def texts_of(hits: list[Hit]) -> dict[str, str]:

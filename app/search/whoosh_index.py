@@ -8,13 +8,15 @@ so ``Zoe`` finds "Zoë".
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -152,6 +154,17 @@ def _fields(doc: IndexDoc) -> dict[str, object]:
     return fields
 
 
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` held for the block (released by the kernel if we die)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class WhooshIndex:
     """A Whoosh index in ``folder``: one writer at a time, searchers reused between queries."""
 
@@ -177,6 +190,11 @@ class WhooshIndex:
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         self.fresh = False
+        # two processes opening an archive with no index yet must not both create one
+        with _exclusive(self.folder / ".open.lock"):
+            return self._open_or_create_locked()
+
+    def _open_or_create_locked(self):  # type: ignore[no-untyped-def]
         live = self._live_folder()
         if live is not None:
             try:
@@ -207,10 +225,15 @@ class WhooshIndex:
 
     def _new_generation(self) -> Path:
         numbers = [int(p.name[4:]) for p in self.folder.glob("gen-*") if _GENERATION.match(p.name)]
-        fresh = self.folder / f"gen-{max(numbers, default=0) + 1:06d}"
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir()
-        return fresh
+        number = max(numbers, default=0) + 1
+        while True:  # another process may take a number at the same moment: take the next one
+            fresh = self.folder / f"gen-{number:06d}"
+            try:
+                fresh.mkdir()
+            except FileExistsError:
+                number += 1
+                continue
+            return fresh
 
     def _point_to(self, generation: Path) -> None:
         tmp = self.folder / f".{_CURRENT}.{os.getpid()}"
@@ -227,33 +250,35 @@ class WhooshIndex:
                 shutil.rmtree(path, ignore_errors=True)
         if self.live != self.folder:  # the files of the layout before generations: only CURRENT stays
             for path in self.folder.iterdir():
-                if path.is_file() and path.name != _CURRENT and not path.name.startswith(f".{_CURRENT}."):
+                if path.is_file() and path.name not in (_CURRENT, ".open.lock") and not path.name.startswith(
+                        f".{_CURRENT}."):
                     path.unlink(missing_ok=True)
 
     # --- writing -------------------------------------------------------------------
-    def _writer(self, ix, procs: int = 1):  # type: ignore[no-untyped-def]
+    def _writer(self, ix, procs: int = 1, wait: bool = True):  # type: ignore[no-untyped-def]
+        timeout = self.writer_timeout if wait else 0.0
         try:
             if procs > 1:
                 # a bulk rebuild: documents are analysed by worker processes, one segment
                 # each, instead of one core doing all the tokenising and posting
                 return ix.writer(
-                    timeout=self.writer_timeout,
+                    timeout=timeout,
                     delay=0.1,
                     procs=procs,
                     multisegment=True,
                     limitmb=max(64, self.writer_memory_mb // procs),
                 )
-            return ix.writer(timeout=self.writer_timeout, delay=0.1, limitmb=self.writer_memory_mb)
+            return ix.writer(timeout=timeout, delay=0.1, limitmb=self.writer_memory_mb)
         except LockError as exc:
             raise ArchiveBusy(
                 "the search index is being written by another process; the evidence is stored "
                 "and will be indexed by the next ingest, search or `casefile reindex`"
             ) from exc
 
-    def index(self, docs: Iterable[IndexDoc], remove_items: Sequence[int] = ()) -> int:
+    def index(self, docs: Iterable[IndexDoc], remove_items: Sequence[int] = (), *, wait: bool = True) -> int:
         """Adds docs (after dropping every doc of ``remove_items``) in one commit."""
         count = 0
-        writer = self._writer(self._ix)
+        writer = self._writer(self._ix, wait=wait)
         try:
             for item_id in remove_items:
                 writer.delete_by_term("item_key", str(item_id))

@@ -124,8 +124,8 @@ def test_cli_errors_are_one_line_messages(data: Path, bundle: Path, tmp_path: Pa
     assert missing.returncode == 1 and missing.stderr.strip() == "error: no client 'nobody'"
     prefix = run(data, "export", "northwind", "--out", str(tmp_path), "--prefix", "nw-1", check=False)
     assert prefix.returncode == 1 and "not a usable Bates prefix" in prefix.stderr
-    exists = run(data, "export", "northwind", "--out", str(bundle), check=False)
-    assert exists.returncode == 1 and "already exists" in exists.stderr
+    exists = run(data, "export", "northwind", "--out", str(bundle), "--prefix", "OTHER", check=False)
+    assert exists.returncode == 1 and "already exists with other contents" in exists.stderr
     assert list(tmp_path.iterdir()) == []
 
 

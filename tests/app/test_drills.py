@@ -51,3 +51,26 @@ def test_killed_at_a_point_then_run_again_equals_an_uninterrupted_ingest(
     live = (data / "index" / "CURRENT").read_text().strip()
     assert [p.name for p in (data / "index").glob("gen-*")] == [live]
     assert json.loads(run(data, "search", "staging", "--json").stdout)["total"] > 0  # searchable, killed or not
+
+
+def test_an_export_killed_before_its_zip_is_named_leaves_nothing_at_out_and_reruns_without_force(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    run(data, "ingest", str(NOTES), "--client", "northwind")
+    out = tmp_path / "bundle.zip"
+    env = {**os.environ, "CASEFILE_DATA": str(data), "CASEFILE_DRILL": "export-recorded"}
+    killed = subprocess.run([str(CASEFILE), "export", "northwind", "--out", str(out)], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not out.exists()  # a zip at --out is always complete and recorded
+    assert list(tmp_path.glob("bundle.zip.partial-*"))  # what the kill left beside it
+    again = run(data, "export", "northwind", "--out", str(out))  # no --force needed
+    assert out.is_file() and run(data, "verify", str(out)).returncode == 0
+    assert not list(tmp_path.glob("bundle.zip.partial-*")) and not list(tmp_path.glob(".bundle.zip.staging-*"))
+    assert "sha256" in again.stdout
+    once_more = run(data, "export", "northwind", "--out", str(out))  # our own bundle there: replaced
+    assert once_more.returncode == 0
+    (tmp_path / "other.zip").write_bytes(b"someone else's file")
+    refused = run(data, "export", "northwind", "--out", str(tmp_path / "other.zip"), check=False)
+    assert refused.returncode == 1 and "already exists" in refused.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -83,15 +84,23 @@ def test_two_ingests_of_the_same_file_at_once_make_one_item(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ingesting.registry, "extract", extract_together)
-    reports = []
-    threads = [threading.Thread(target=lambda a=a: reports.append(ingest_paths(a, paths=[note], client="northwind")))
-               for a in (first, second)]
+    reports: list[object] = []
+    failures: list[BaseException] = []
+
+    def ingest(archive: Archive) -> None:
+        try:
+            reports.append(ingest_paths(archive, paths=[note], client="northwind"))
+        except BaseException as exc:  # reported below: a thread's exception would otherwise only be printed
+            failures.append(exc)
+
+    threads = [threading.Thread(target=ingest, args=(a,)) for a in (first, second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     try:
-        assert sorted((r.stored, r.duplicates) for r in reports) == [(0, 1), (1, 0)]
+        assert not failures, ["".join(traceback.format_exception(f)) for f in failures]
+        assert sorted((r.stored, r.duplicates) for r in reports) == [(0, 1), (1, 0)]  # type: ignore[attr-defined]
         assert reports[0].item_ids == reports[1].item_ids
         with first.read() as session:
             tops = session.exec(select(Item.id).where(col(Item.parent_id).is_(None))).all()
