@@ -168,29 +168,38 @@ def browser_log() -> BrowserLog:
     return BrowserLog()
 
 
-@pytest.fixture
-def page(browser: Any, live_server: LiveServer, browser_log: BrowserLog) -> Iterator[Any]:
-    """A page in a fresh context on the live server; a dialog or an off-site request fails the test."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
+def watched_page(
+    browser: Any, live: LiveServer, log: BrowserLog, *, width: int = 1280, height: int = 800, timeout_ms: int = 10_000
+) -> tuple[Any, Any]:
+    """``(context, page)``: a fresh context (its own cookies) on ``live`` whose dialogs, console
+    errors, uncaught errors and requests to other hosts (refused) are recorded in ``log``."""
+    context = browser.new_context(base_url=live.url, viewport={"width": width, "height": height})
+    context.set_default_timeout(timeout_ms)
 
     def only_our_server(route: Any) -> None:
-        if route.request.url.startswith(live_server.url + "/"):
+        if route.request.url.startswith(live.url + "/"):
             route.continue_()
         else:
-            browser_log.external_requests.append(route.request.url)
+            log.external_requests.append(route.request.url)
             route.abort()
 
     context.route("**/*", only_our_server)
     opened = context.new_page()
 
     def on_dialog(dialog: Any) -> None:
-        browser_log.dialogs.append(f"{dialog.type}: {dialog.message}")
+        log.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
     opened.on("dialog", on_dialog)
-    opened.on("console", lambda msg: browser_log.console_errors.append(msg.text) if msg.type == "error" else None)
-    opened.on("pageerror", lambda error: browser_log.page_errors.append(str(error)))
+    opened.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
+    opened.on("pageerror", lambda error: log.page_errors.append(str(error)))
+    return context, opened
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer, browser_log: BrowserLog) -> Iterator[Any]:
+    """A page in a fresh context on the live server; a dialog or an off-site request fails the test."""
+    context, opened = watched_page(browser, live_server, browser_log)
     yield opened
     context.close()
     if browser_log.dialogs:

@@ -13,7 +13,7 @@ import pytest
 
 from app.bundle import verify_bundle
 from tests.conftest import CASEFILE
-from tests.web.conftest import BrowserLog, LiveServer, loaded_settings, serve
+from tests.web.conftest import BrowserLog, LiveServer, loaded_settings, serve, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -129,11 +129,9 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
 
 
 def test_hostile_content_is_shown_as_text_everywhere(browser: Any, hostile_server: LiveServer) -> None:
-    context = browser.new_context(base_url=hostile_server.url)
-    context.set_default_timeout(20_000)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log = BrowserLog()
+    context, opened = watched_page(browser, hostile_server, log, timeout_ms=20_000)
+    dialogs = log.dialogs
     try:
         item = next(i for i in hostile_server.api("/api/items?limit=100")["items"] if "script" in i["title"])
         note = "<img src=x onerror=alert('note')> follow up"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import BrowserLog, LiveServer, serve
+from tests.web.conftest import BrowserLog, LiveServer, serve, watched_page
 from tests.web.signin_helpers import OWNER, PASSWORD, small_archive
 
 pytestmark = pytest.mark.browser
@@ -24,23 +24,8 @@ def accounts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
 
 
 def _browser_page(browser: Any, live: LiveServer, log: BrowserLog) -> tuple[Any, Any]:
-    """A fresh context (its own cookies) on ``live``: dialogs and requests elsewhere are recorded in ``log``."""
-    context = browser.new_context(base_url=live.url, viewport={"width": 390, "height": 800})
-    context.set_default_timeout(10_000)
-
-    def only_our_server(route: Any) -> None:
-        if route.request.url.startswith(live.url + "/"):
-            route.continue_()
-        else:
-            log.external_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_our_server)
-    opened = context.new_page()
-    opened.on("dialog", lambda dialog: (log.dialogs.append(f"{dialog.type}: {dialog.message}"), dialog.dismiss()))
-    opened.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
-    opened.on("pageerror", lambda error: log.page_errors.append(str(error)))
-    return context, opened
+    """A phone-sized page of its own on ``live`` (see ``watched_page``)."""
+    return watched_page(browser, live, log, width=390)
 
 
 def test_sign_in_share_sign_out_and_the_lawyer_signs_in_by_the_link(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SAMPLES
-from tests.web.conftest import LiveServer, loaded_settings, serve
+from tests.web.conftest import BrowserLog, LiveServer, loaded_settings, serve, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +30,14 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
 @pytest.fixture
 def upload_page(browser: Any, empty_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
     """The upload page of ``empty_server`` and the dialogs it raised (there must be none)."""
-    context = browser.new_context(base_url=empty_server.url)
-    context.set_default_timeout(60_000)  # OCR of a scan takes a few seconds on a busy machine
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log = BrowserLog()
+    # OCR of a scan takes a few seconds on a busy machine
+    context, opened = watched_page(browser, empty_server, log, timeout_ms=60_000)
     opened.goto("/upload")
-    yield opened, dialogs
+    yield opened, log.dialogs
     context.close()
-    assert not dialogs, f"a JS dialog fired: {dialogs}"
+    assert not log.dialogs, f"a JS dialog fired: {log.dialogs}"
+    assert not log.external_requests, log.external_requests
 
 
 def _row(page: Any, name: str) -> Any:

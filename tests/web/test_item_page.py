@@ -19,7 +19,7 @@ from app.items import list_items
 from app.main import create_app
 from app.models import LedgerEntry
 from tests.conftest import SAMPLES
-from tests.web.conftest import loaded_settings, serve
+from tests.web.conftest import BrowserLog, loaded_settings, serve, watched_page
 
 NORTHWIND = SAMPLES / "northwind"
 SCAN = "consultancy-agreement-signed.pdf"  # three scanned pages, OCR'd
@@ -286,11 +286,9 @@ def test_tag_note_and_preview_in_a_real_browser(browser: Any, tmp_path: Path) ->
     settings = loaded_settings(tmp_path / "data", folders=[NORTHWIND / "contracts" / SOW])
     with serve(settings, job_workers=0) as live:
         item_id = live.api("/api/items")["items"][0]["id"]
-        context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        dialogs: list[str] = []
-        tab = context.new_page()
-        tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        log = BrowserLog()
+        context, tab = watched_page(browser, live, log, height=900)
+        dialogs = log.dialogs
         try:
             tab.goto(f"/items/{item_id}")
             tab.get_by_label("Add a tag").fill("key")
