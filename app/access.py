@@ -34,8 +34,9 @@ from .accounts.sessions import COOKIE, session_user
 from .accounts.tokens import token_user
 from .accounts.users import active_clients, any_users
 from .archive import ACTOR, Archive
+from .bundle.manifest import export_records
 from .errors import Forbidden, ItemNotFound, NotFound, NotSignedIn
-from .models import Client, Item, Job, LedgerEntry
+from .models import Client, Item, Job
 
 __all__ = [
     "Principal",
@@ -220,12 +221,7 @@ def _client_of_item(archive: Archive, item_id: int) -> str | None:
 
 
 def _clients_of_bundle(archive: Archive, bundle_id: str) -> set[str]:
-    with archive.read() as session:
-        rows = session.exec(
-            select(LedgerEntry.details).where(LedgerEntry.action == "export")
-            .where(col(LedgerEntry.details).contains(f'"zip_sha256":"{bundle_id[:64]}"', autoescape=True))
-        ).all()
-    return {str(json.loads(details).get("client", "")) for details in rows}
+    return {str(details.get("client", "")) for details in export_records(archive, bundle_id)}
 
 
 def _client_of_job(archive: Archive, job_id: int) -> str | None:

@@ -18,16 +18,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from ..archive import Archive
 from ..clients import validate_slug
 from ..drills import drill
 from ..errors import CasefileError, IntegrityProblem, InvalidInput
-from ..models import LedgerEntry
 from .describe import bates, iso_date, people
 from .index import concordance_dat, index_csv, index_json, opticon_opt
-from .manifest import EXPORT_ACTION, ReadmeFacts, custody_json, ledger_head, readme_text, sha256sums
+from .manifest import EXPORT_ACTION, ReadmeFacts, custody_json, export_records, ledger_head, readme_text, sha256sums
 from .schemas import BundleSummary, SelectionPublic
 from .selection import Plan, plan_documents
 from .staging import Progress, StagedDoc, stage_documents
@@ -67,12 +64,7 @@ def _recorded_bundle(archive: Archive, path: Path) -> bool:
     """Whether ``path`` is a bundle this archive exported under that name (its hash is on record)."""
     if not path.is_file():
         return False
-    sha = _file_sha256(path)
-    with archive.read() as session:
-        return session.exec(
-            select(LedgerEntry.seq).where(LedgerEntry.action == EXPORT_ACTION)
-            .where(col(LedgerEntry.details).contains(f'"zip_sha256":"{sha}"'))
-        ).first() is not None
+    return bool(export_records(archive, _file_sha256(path)))
 
 
 @dataclass

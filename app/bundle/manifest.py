@@ -22,9 +22,21 @@ from ..archive import Archive
 from ..models import LedgerEntry
 from .schemas import SelectionPublic
 
-__all__ = ["EXPORT_ACTION", "ReadmeFacts", "custody_json", "ledger_head", "readme_text", "sha256sums"]
+__all__ = [
+    "EXPORT_ACTION", "ReadmeFacts", "custody_json", "export_records", "ledger_head", "readme_text", "sha256sums",
+]
 
 EXPORT_ACTION = "export"
+
+
+def export_records(archive: Archive, zip_sha256: str) -> list[dict[str, Any]]:
+    """The details of every export custody entry that recorded a zip with this SHA-256."""
+    with archive.read() as session:
+        rows = session.exec(
+            select(LedgerEntry.details).where(LedgerEntry.action == EXPORT_ACTION)
+            .where(col(LedgerEntry.details).contains(f'"zip_sha256":"{zip_sha256[:64]}"', autoescape=True))
+        ).all()
+    return [json.loads(details) for details in rows]
 HASH_RULE = (
     "hash = SHA-256 (hex) of the UTF-8 JSON object {seq, at, actor, action, item, details, "
     "prev_hash} with keys sorted, separators ',' and ':' and no ASCII escaping; 'item' is "
