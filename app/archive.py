@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -82,14 +84,16 @@ class Archive:
         with Session(writer, expire_on_commit=False) as session:
             uow = UnitOfWork(session, Ledger(session), actor or ACTOR.get() or self.settings.actor, self)
             try:
+                self._take_write_lock(session)
                 yield uow
                 uow.flush()
                 session.commit()
             except OperationalError as exc:
                 session.rollback()
-                if "locked" in str(exc).lower():
+                if _locked(exc):
                     raise ArchiveBusy(
-                        "the archive is busy with another writer; try again when it finishes"
+                        f"the archive is busy with another writer (waited {self.settings.write_wait_seconds:g} s);"
+                        " try again when it finishes"
                     ) from exc
                 raise
             except BaseException:
@@ -97,6 +101,28 @@ class Archive:
                 raise
         for callback in uow.after_commit:
             callback()
+
+    def _take_write_lock(self, session: Session) -> None:
+        """Begins the writing transaction, which takes the database's write lock (SQLite:
+        BEGIN IMMEDIATE), retrying with growing, jittered pauses while another writer holds it.
+
+        Only the start is retried: once the lock is held nothing else in the unit of work waits
+        for one, and the unit's own work is never run twice."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        deadline = time.monotonic() + self.settings.write_wait_seconds
+        pause = 0.05
+        while True:
+            try:
+                session.connection()
+                return
+            except OperationalError as exc:
+                session.rollback()
+                if not _locked(exc) or time.monotonic() + pause > deadline:
+                    raise
+            # jitter: two writers that collided do not retry in step
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, 2.0)
 
     def close(self) -> None:
         if self.liveness is not None:
@@ -117,11 +143,15 @@ class Archive:
         self.engine.dispose()
 
 
+def _locked(exc: OperationalError) -> bool:
+    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+
+
 def open_archive(settings: Settings | None = None) -> Archive:
     """Opens (creating on first use) the archive in ``settings.data``."""
     settings = settings or Settings()
     settings.data.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.db_url, busy_timeout_ms=int(min(settings.write_wait_seconds, 5.0) * 1000))
     archive = Archive(settings=settings, engine=engine, blobs=BlobStore(settings.blob_dir))
     archive.liveness = Liveness(settings.data)
     try:

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     ocr_languages: str = "eng"
     ocr_workers: int = Field(default=0, ge=0)
     ingest_workers: int = Field(default=0, ge=0, description="processes parsing large mailboxes; 0 = in-process")
+    write_wait_seconds: float = Field(
+        default=120.0, gt=0, description="how long a writer waits, retrying, for another writer to finish"
+    )
     ingest_batch: int = Field(default=200, ge=1, description="mailbox messages committed together")
 
     silence_days: int = Field(default=7, ge=1)

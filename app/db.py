@@ -61,15 +61,19 @@ def _add_ingest_state(conn: Connection) -> None:
 _MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_text_digest, 2: _add_ingest_state}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers (the web service) work while an ingest writes; busy_timeout makes
-    # a second writer wait for the lock instead of failing at once.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[..., None]:
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers (the web service) work while an ingest writes; busy_timeout makes
+        # a second writer wait for the lock a while instead of failing at once (the archive's
+        # writer then retries with backoff: see Archive.write).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -82,15 +86,17 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the schema created or migrated to ``SCHEMA_VERSION``."""
+def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
+    """An engine for ``url`` with the schema created or migrated to ``SCHEMA_VERSION``.
+
+    ``busy_timeout_ms``: how long one SQLite statement waits for another writer's lock."""
     is_sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "isolation_level": None} if is_sqlite else {},
     )
     if is_sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
     _create_or_migrate(engine)
     return engine

@@ -8,6 +8,9 @@ is alive, the next one to open the archive clears what that process may have lef
 - temporary files of blobs being written (``blobs/incoming/.tmp-*``, ``blobs/xx/.tmp-*``),
   of bundles being built (``exports/.build-*``, ``exports/.upload-*``), of previews, and
   search index generations of a rebuild that never became live;
+- partial zips and staging folders of exports killed part-way, which live beside the
+  export's destination (the user's folder): each export notes its destination in
+  ``run/outputs/`` while it works, under a lock of its own, so the sweep knows where to look;
 - blobs written but never recorded (a batch of mailbox members killed before its commit):
   moved to ``quarantine/`` with a ``quarantined`` custody entry, so ``verify-archive``
   passes and nothing that arrived is thrown away (a re-run stores them again anyway).
@@ -23,7 +26,8 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +39,7 @@ from .models import DerivedFile, Item
 if TYPE_CHECKING:
     from .archive import Archive
 
-__all__ = ["Liveness", "SweepReport", "sweep_leftovers"]
+__all__ = ["Liveness", "SweepReport", "noting_output", "sweep_leftovers"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,49 @@ class Liveness:
             self.path.unlink(missing_ok=True)
             os.close(self._fd)
             self._fd = -1
+
+
+@contextmanager
+def noting_output(data: Path, destination: Path) -> Iterator[None]:
+    """Notes, for as long as the block runs, that this process writes beside ``destination``.
+
+    A note whose lock nobody holds belongs to a process that died there; the sweep then
+    clears that process's partial files beside the destination (see ``_sweep_outputs``)."""
+    folder = data / "run" / "outputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    note = folder / f"{uuid.uuid4().hex}.path"
+    fd = os.open(note, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, str(destination.absolute()).encode())
+        yield
+    finally:
+        note.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _sweep_outputs(data: Path) -> int:
+    """Partial exports left beside the destinations that dead exports noted; returns how many went."""
+    from .bundle.zipout import remove_dead_leftovers  # the bundle package imports the archive
+
+    removed = 0
+    for note in (data / "run" / "outputs").glob("*.path"):
+        try:
+            fd = os.open(note, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # its export is still at work
+        else:
+            destination = Path(note.read_text(errors="replace"))
+            if destination.is_absolute() and destination.parent.is_dir():
+                removed += remove_dead_leftovers(destination)
+            note.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+    return removed
 
 
 @dataclass
@@ -144,7 +191,8 @@ def sweep_leftovers(archive: Archive, liveness: Liveness) -> SweepReport | None:
     try:
         if not dead or alive:
             return None  # nothing died, or someone else is working: the next start looks again
-        report = SweepReport(temp_files=_remove_temp_files(archive.settings.data))
+        data = archive.settings.data
+        report = SweepReport(temp_files=_remove_temp_files(data) + _sweep_outputs(data))
         report.quarantined = _quarantine_orphans(archive)
         for path, _fd in dead:
             path.unlink(missing_ok=True)

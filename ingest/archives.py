@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from .errors import Corrupt, Encrypted, LimitReached, Unsupported
 from .limits import Limits
+from .names import display_name
 from .records import Kind, Record
 from .registry import extract, register
 from .source import Context, Source
@@ -171,7 +172,7 @@ class ZipExtractor:
                 except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
                     raise Corrupt(f"zip member {info.filename!r} is damaged ({exc})") from exc
                 total += len(content)
-                children.append(self._child(info.filename, content, child_ctx))
+                children.append(self._child(info.filename, len(children) + 1, content, child_ctx))
         facts: dict[str, object] = {"zip_members": len(members), "zip_bytes": total}
         if skipped:
             facts["zip_skipped_symlinks"] = skipped
@@ -186,8 +187,10 @@ class ZipExtractor:
         )
 
     @staticmethod
-    def _child(name: str, content: bytes, ctx: Context) -> Record:
-        record = extract(Source.from_bytes(content, name), ctx)
+    def _child(name: str, position: int, content: bytes, ctx: Context) -> Record:
+        # the item is labelled by a name safe to show; the member's whole path as the zip
+        # spells it is kept as a fact (it is evidence: which folder the file was in)
+        record = extract(Source.from_bytes(content, display_name(name, f"member-{position}")), ctx)
         return replace(record, data=content, facts={**record.facts, "zip_member": name})
 
 

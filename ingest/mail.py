@@ -67,6 +67,9 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
 _FOLD = re.compile(r"\r?\n[ \t]+|\r[ \t]+")
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _unsurrogate(value: str) -> str:
     # raw 8-bit header bytes arrive as surrogate escapes; most such mail is UTF-8
     try:
@@ -77,12 +80,13 @@ def _unsurrogate(value: str) -> str:
 
 
 def _decode_words(value: str) -> str:
-    """RFC 2047 encoded words decoded; anything malformed is kept as written."""
-    value = " ".join(_FOLD.sub(" ", _unsurrogate(value)).split())
+    """RFC 2047 encoded words decoded; anything malformed is kept as written, less the
+    control characters (a NUL in a subject) no header may carry and no page can show."""
+    value = " ".join(_CONTROLS.sub("", _FOLD.sub(" ", _unsurrogate(value))).split())
     if "=?" not in value:
         return value
     try:
-        return " ".join(str(make_header(decode_header(value))).split())
+        return " ".join(_CONTROLS.sub("", str(make_header(decode_header(value)))).split())
     except (ValueError, LookupError, UnicodeError, HeaderParseError):
         return value
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pypdfium2 as pdfium
 from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdfError
+from pypdf.generic import ArrayObject, IndirectObject, StreamObject
 
 from .dates import as_aware
 from .errors import Corrupt, Encrypted, LimitReached
@@ -166,9 +167,33 @@ def _refuse_flate_bombs(data: bytes, limits: Limits) -> None:
         if data[start] & 0x0F != 8 or head % 31:
             continue  # no zlib header: another filter, or not compressed
         if _inflated_size(view, start, cap) > cap:
-            raise LimitReached(
-                f"a compressed stream inflates past max_pdf_stream_bytes ({cap:,} bytes): a decompression bomb"
-            )
+            raise _bomb(cap)
+
+
+def _bomb(cap: int) -> LimitReached:
+    return LimitReached(f"a compressed stream inflates past max_pdf_stream_bytes ({cap:,} bytes): a decompression bomb")
+
+
+def _refuse_encrypted_flate_bombs(reader: PdfReader | None, limits: Limits) -> None:
+    """``_refuse_flate_bombs`` for an encrypted PDF, whose streams the raw scan sees only as
+    ciphertext: each stream is decrypted (pypdf, streamed objects only) and measured inflating."""
+    if reader is None or not reader.is_encrypted:
+        return
+    cap = limits.max_pdf_stream_bytes
+    try:
+        for generation, numbers in reader.xref.items():
+            for number in numbers:
+                stream = reader.get_object(IndirectObject(number, generation, reader))
+                if not isinstance(stream, StreamObject):
+                    continue
+                filters = stream.get("/Filter")
+                first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
+                if first in ("/FlateDecode", "/Fl") and _inflated_size(memoryview(stream._data), 0, cap) > cap:
+                    raise _bomb(cap)
+    except LimitReachedError as exc:
+        raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        log.debug("pypdf could not walk the encrypted objects: %s", exc)  # PDFium judges the rest
 
 
 def _open_structure(data: bytes, ctx: Context) -> tuple[PdfReader | None, str | None]:
@@ -321,6 +346,7 @@ class PdfExtractor:
         data = source.read(limits.max_file_bytes)
         _refuse_flate_bombs(data, limits)
         reader, password = _open_structure(data, ctx)
+        _refuse_encrypted_flate_bombs(reader, limits)
         declared = _declared_pages(reader)
         if declared > limits.max_pdf_pages:
             raise LimitReached(f"{declared:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")

@@ -132,6 +132,10 @@ def sniff(head: bytes, filename: str = "") -> str:
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image/webp"
     if not _is_text(head):
+        # a stray NUL or two in a header (a broken mailer, a hostile sender) does not make a
+        # message binary: it is still mail, and the mail reader says what was wrong with it
+        if head.count(0) <= max(16, len(head) // 100) and _looks_like_headers(head.replace(b"\x00", b"").lstrip()):
+            return "message/rfc822"
         return "application/octet-stream"
     text = _decode_head(head)
     first_line = text.split(b"\n", 1)[0]

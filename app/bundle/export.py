@@ -22,6 +22,7 @@ from ..archive import Archive
 from ..clients import validate_slug
 from ..drills import drill
 from ..errors import CasefileError, IntegrityProblem, InvalidInput
+from ..leftovers import noting_output
 from .describe import bates, iso_date, people
 from .index import concordance_dat, index_csv, index_json, opticon_opt
 from .manifest import EXPORT_ACTION, ReadmeFacts, custody_json, export_records, ledger_head, readme_text, sha256sums
@@ -228,7 +229,7 @@ def export_bundle(
     if not plan.docs:
         raise InvalidInput(f"no items of client '{client}' match the selection; nothing to export")
     destination = _destination(archive, out, client, as_of, overwrite)
-    with staging_folder(destination) as tmp:
+    with noting_output(archive.settings.data, destination), staging_folder(destination) as tmp:
         staged = stage_documents(archive, plan=plan, prefix=prefix, folder=Path(tmp), progress=progress)
         members, facts = _describe(
             archive, plan, staged, Path(tmp), selection, prefix, as_of, destination.name, actor

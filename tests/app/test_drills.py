@@ -74,3 +74,22 @@ def test_an_export_killed_before_its_zip_is_named_leaves_nothing_at_out_and_reru
     (tmp_path / "other.zip").write_bytes(b"someone else's file")
     refused = run(data, "export", "northwind", "--out", str(tmp_path / "other.zip"), check=False)
     assert refused.returncode == 1 and "already exists" in refused.stderr
+
+
+def test_what_a_killed_export_left_beside_its_destination_goes_at_the_next_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(data, "ingest", str(NOTES), "--client", "northwind")
+    out_folder = tmp_path / "for-the-lawyer"
+    out_folder.mkdir()
+    mine = out_folder / "notes.txt"
+    mine.write_text("the user's own file, beside the export")
+    env = {**os.environ, "CASEFILE_DATA": str(data), "CASEFILE_DRILL": "export-recorded"}
+    killed = subprocess.run([str(CASEFILE), "export", "northwind", "--out", str(out_folder / "bundle.zip")],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert list(out_folder.glob("bundle.zip.partial-*")) and list(out_folder.glob(".bundle.zip.staging-*"))
+    run(data, "clients")  # any command that opens the archive: not an export to that place
+    assert sorted(p.name for p in out_folder.iterdir()) == ["notes.txt"]
+    assert mine.read_text() == "the user's own file, beside the export"
+    assert not list((data / "run" / "outputs").iterdir())
+    assert run(data, "verify-archive").returncode == 0

@@ -63,6 +63,7 @@ def test_members_become_children_with_their_bytes() -> None:
     assert record.content_type == "application/zip"
     children = list(record.children)
     assert [c.facts["zip_member"] for c in children] == ["docs/sow.pdf", "notes/readme.txt"]
+    assert [c.filename for c in children] == ["sow.pdf", "readme.txt"]  # the label; the path is a fact
     sow, readme = children
     assert sow.data == pdf
     assert sow.content_type == "application/pdf" and "Statement of work" in sow.text
@@ -251,3 +252,11 @@ def _raw_zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
         entries.append((name, len(data), len(body), size, crc))
         data += _local_header(name, body, size, crc) + body
     return data + _central_directory(entries, start=len(data))
+
+
+def test_a_member_named_to_deceive_is_labelled_by_a_name_safe_to_show() -> None:
+    tricky = "invoices/invoice\u202efdp.exe"  # shows as "invoiceexe.pdf" where bidi controls work
+    record = _extract(_zip({tricky: b"MZ not really a program", "bin/CON": b"a device name", "tab\there.txt": b"x"}))
+    names = [c.filename for c in record.children]
+    assert names == ["invoicefdp.exe", "_CON", "tabhere.txt"]
+    assert [c.facts["zip_member"] for c in record.children] == [tricky, "bin/CON", "tab\there.txt"]

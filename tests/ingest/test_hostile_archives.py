@@ -65,17 +65,33 @@ def test_symlink_members_are_skipped_and_said(archive: Archive, tmp_path: Path) 
     assert "passwd-link" in got.item.facts_json and "zip_skipped_symlinks" in got.item.facts_json
 
 
+def _many_entries(count: int) -> tuple[bytes, bytes]:
+    """One empty stored member and ``count`` central-directory records all pointing at it."""
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"e"
+    record = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0) + b"e"
+    return local, record * count
+
+
 def test_65535_entries_is_a_limit(archive: Archive, tmp_path: Path) -> None:
     # 65,535 central-directory records (the most a zip without zip64 can declare) pointing
     # at one empty stored member (~4 MB, quick to build): the count alone is refused
     count = 65_535
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"e"
-    records = b"".join(
-        struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0) + b"e"
-        for _ in range(count)
-    )
+    local, records = _many_entries(count)
     end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(records), len(local), 0)
     got = ingest_hostile(archive, tmp_path, "many.zip", local + records + end)
     assert got.item.status == "failed"
     assert got.item.error is not None and got.item.error.startswith("limit: ")
     assert "over max_zip_members (5,000)" in got.item.error
+
+
+def test_100k_entries_declared_through_zip64_is_a_limit(archive: Archive, tmp_path: Path) -> None:
+    # past 65,535 a zip must declare its count in the zip64 end records (~5 MB of records)
+    count = 100_000
+    local, records = _many_entries(count)
+    zip64_end_at = len(local) + len(records)
+    zip64_end = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(records), len(local))
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, zip64_end_at, 1)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    got = ingest_hostile(archive, tmp_path, "zip64.zip", local + records + zip64_end + locator + end)
+    assert got.item.status == "failed"
+    assert got.item.error == "limit: 100,000 members is over max_zip_members (5,000)"

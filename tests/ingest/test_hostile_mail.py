@@ -106,6 +106,15 @@ def test_attachment_names_are_stored_as_one_safe_name(
     assert attachment.text == "attached words"
 
 
+@pytest.mark.parametrize("name", ["nul.eml", "nul-upload"])  # with and without the telling extension
+def test_a_raw_nul_in_a_header_is_still_mail_and_shown_without_it(archive: Archive, tmp_path: Path, name: str) -> None:
+    got = ingest_hostile(archive, tmp_path, name, _message(subject=b"Staging\x00 feedback\x00",
+                                                           extra=b"Cc: Ann\x00 <ann@x.example>\r\n"))
+    assert got.item.kind == "email" and got.item.status == "ok"
+    assert got.item.title == "Staging feedback"
+    assert got.item.occurred_at is not None and got.item.date_source == "email_header"
+
+
 # ---- injection through the subject -----------------------------------------------------
 
 _FORMULA = b"=?utf-8?q?=3Dcmd|'_/C_calc'!A0=0D=0AInjected:_yes?="  # =cmd|' /C calc'!A0 CR LF Injected: yes

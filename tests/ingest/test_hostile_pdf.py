@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import zlib
 from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
 
 from app.archive import Archive
 from ingest import Context, Limits, Source, Status, extract
@@ -94,3 +97,24 @@ def test_image_claiming_huge_size_is_a_limit(archive: Archive, tmp_path: Path) -
     got = ingest_hostile(archive, tmp_path, "image-bomb.pdf", image_bomb_pdf(20_000, 20_000))
     assert got.item.status == "failed"
     assert got.item.error is not None and got.item.error.startswith("limit: page 1 has a 20,000x20,000-pixel image")
+
+
+def _encrypted(data: bytes, password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_flate_bomb_inside_an_encrypted_pdf_is_a_limit_once_decrypted() -> None:
+    # the raw scan sees only ciphertext; the streams are measured after decryption
+    bomb = _one_page(_stream(b"/Filter /FlateDecode", _flate_bomb(3 * MiB)))
+    locked = _encrypted(bomb, "pw")
+    assert b"\x78\xda" not in locked  # the zlib header is hidden by the cipher
+    tight = Context(limits=Limits(max_pdf_stream_bytes=2 * MiB), password="pw")
+    got = extract(Source(filename="locked.pdf", data=locked), tight)
+    assert got.status is Status.FAILED and got.error is not None and "decompression bomb" in got.error
+    fine = _encrypted(_one_page(_says("Locked but harmless")), "pw")
+    read = extract(Source(filename="fine.pdf", data=fine), tight)
+    assert read.status is Status.OK and "Locked but harmless" in read.text
