@@ -14,7 +14,7 @@ from .models import Meta
 
 __all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
 _BACKFILL_BATCH = 2000
 
@@ -56,9 +56,17 @@ def _add_ingest_state(conn: Connection) -> None:
         ))
 
 
+def _add_mention_reason(conn: Connection) -> None:
+    """v3 -> v4: ``date_mention.reason``, why a mention has its label (empty for older rows,
+    which were labelled by their cue words alone)."""
+    conn.execute(text("ALTER TABLE date_mention ADD COLUMN reason VARCHAR NOT NULL DEFAULT ''"))
+
+
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_text_digest, 2: _add_ingest_state}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason,
+}
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[..., None]:

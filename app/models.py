@@ -158,6 +158,8 @@ class DateMentionRow(SQLModel, table=True):
     sentence: str = Field(sa_column=Column(Text, nullable=False))
     label: str = "date"
     page: int | None = None
+    # why it has its label: "preamble", "another document's date", "computed: 5 years from ..."
+    reason: str = ""
 
 
 class DerivedFile(SQLModel, table=True):

@@ -161,7 +161,7 @@ def record_item(
     ])
     uow.add_rows(DateMentionRow, [
         {"item_id": item_id, "mentioned_date": m.value, "raw": m.raw, "sentence": m.sentence,
-         "label": m.label, "page": m.page}
+         "label": m.label, "page": m.page, "reason": m.reason}
         for m in record.date_mentions
     ])
     derived_rows = []

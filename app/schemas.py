@@ -132,12 +132,13 @@ class DateMentionPublic(BaseModel):
     sentence: str
     label: str
     page: int | None
+    reason: str  # why it has its label ("preamble", "another document's date", "computed: ...")
 
     @classmethod
     def of(cls, row: DateMentionRow) -> DateMentionPublic:
         return cls(
             date=row.mentioned_date, raw=row.raw, sentence=row.sentence, label=row.label,
-            page=row.page,
+            page=row.page, reason=row.reason,
         )
 
 

@@ -44,26 +44,37 @@ _MONTH_RE = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-_ORD = r"(?:st|nd|rd|th)?"
+# ordinals as typed and as OCR splits them: "1st", "1 st", "17t h", "1s t"
+_ORD = r"(?:\s?(?:st|nd|rd|th|s\s?t|n\s?d|r\s?d|t\s?h)\b)?"
+# a day as typed, or as OCR spaces it out before an ordinal ("1 5 th")
+_DAY = r"(?P<d>[0-3]?\d|[0-3] \d(?=\s?(?:st|nd|rd|th)\b))"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>0?[1-9]|1[0-2])-(?P<d>0?[1-9]|[12]\d|3[01])\b")),
     (
         "mdy_name",
         re.compile(
-            rf"\b(?P<mn>{_MONTH_RE})\.?\s+(?P<d>[0-3]?\d){_ORD},?\s+(?P<y>(?:19|20)\d\d)\b",
+            rf"\b(?P<mn>{_MONTH_RE})\.?\s+{_DAY}{_ORD}\s*,?\s+(?P<y>(?:19|20)\d\d)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "dmy_name",
         re.compile(
-            rf"\b(?P<d>[0-3]?\d){_ORD}(?:\s+day\s+of)?\s+(?P<mn>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d\d)\b",
+            rf"\b\(?{_DAY}{_ORD}\)?(?:\s+day)?(?:\s+of)?\s+(?P<mn>{_MONTH_RE})\.?\s*,?\s+(?P<y>(?:19|20)\d\d)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "numeric",
-        re.compile(r"\b(?P<a>[0-3]?\d)[/.](?P<b>[0-3]?\d)[/.](?P<y>(?:19|20)\d\d|\d\d)\b"),
+        # 15/03/2024, 3/15/24, 15.03.2024, 3-14-18; never part of a longer dotted number or a
+        # section reference ("10.2.13", "Section 4.1.10", "§ 12.1.20"): with dots a two-digit
+        # year is a section number far more often than a date
+        re.compile(
+            r"(?<![\d.§/-])(?<!section )(?<!clause )(?<!article )(?<!§ )"
+            r"\b(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)(?P=sep)"
+            r"(?P<y>(?:19|20)\d\d|(?<![.])\d\d|(?<=/)\d\d|(?<=-)\d\d)\b(?![.-]?\d)",
+            re.IGNORECASE,
+        ),
     ),
 ]
 _FILENAME_DATE = re.compile(
@@ -174,7 +185,7 @@ def _to_date(kind: str, match: re.Match[str]) -> date | None:
             return date(int(match["y"]), int(match["m"]), int(match["d"]))
         if kind in ("mdy_name", "dmy_name"):
             month = _MONTHS[_month_key(match["mn"])]
-            return date(int(match["y"]), month, int(match["d"]))
+            return date(int(match["y"]), month, int(match["d"].replace(" ", "")))
         a, b, y = int(match["a"]), int(match["b"]), _year(match["y"])
         if a > 12:
             return date(y, b, a)  # 15/03/2024
@@ -205,6 +216,26 @@ def find_dates(text: str) -> list[FoundDate]:
             taken.append(span)
             found.append(FoundDate(value, match.group(0), *span))
     return sorted(found, key=lambda f: f.start)
+
+
+# country domains whose people write the day first, and the one that writes the month first
+_DAY_FIRST_DOMAINS = frozenset(
+    "uk ie au nz in za de fr es it nl be ch at se no dk fi pl pt br mx ar cl co pe nz sg hk my eu ru ua cz sk hu ro gr "
+    "tr il ae".split()
+)
+_MONTH_FIRST_DOMAINS = frozenset({"us"})
+
+
+def order_from_address(address: str) -> tuple[bool, str] | None:
+    """(month_first, why) from a sender's e-mail domain, when its country says how they
+    write numeric dates ("dana@studio.co.uk": day first); None for .com and the like."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    country = domain.rpartition(".")[2]
+    if country in _MONTH_FIRST_DOMAINS:
+        return True, f"the sender's address is in .{country}"
+    if country in _DAY_FIRST_DOMAINS:
+        return False, f"the sender's address is in .{country}"
+    return None
 
 
 def start_of_day(value: date, default_zone: str) -> datetime:

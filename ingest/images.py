@@ -20,9 +20,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 
 from .dates import as_aware
+from .docdates import date_facts, document_dates, occurred_from
 from .errors import Corrupt, LimitReached
 from .limits import Limits
-from .mentions import date_mentions, stated_date
 from .ocr import PageImage, ocr_pages, page_image
 from .pdfpages import tidy
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
@@ -180,8 +180,8 @@ class ImageExtractor:
             pages.append(Page(number, tidy(result.text), "ocr", result.confidence, result.engine))
             if result.layer_pdf and result.words:
                 layers[number] = Layer(result.layer_pdf, None, result.turned)
-        mentions = date_mentions([(p.number, p.text) for p in pages])
-        occurred = stated_date(mentions, pages[0].text if pages else "", limits.default_timezone) or taken
+        found = document_dates([(p.number, p.text) for p in pages], order_hint=ctx.date_order_hint)
+        occurred = occurred_from(found, limits.default_timezone) or taken
         failed = [p.number for p in pages if p.error]
         error = None
         if failed:
@@ -198,9 +198,9 @@ class ImageExtractor:
             status=Status.PARTIAL if failed else Status.OK,
             error=error,
             pages=tuple(pages),
-            date_mentions=mentions,
+            date_mentions=found.mentions,
             derived=_searchable(frame_pdfs, layers),
-            facts={"page_count": len(pages), "width": image.width, "height": image.height},
+            facts={"page_count": len(pages), "width": image.width, "height": image.height, **date_facts(found)},
         )
 
 

@@ -22,7 +22,7 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses
 from typing import Any
 
-from .dates import parse_email_date
+from .dates import order_from_address, parse_email_date
 from .errors import Corrupt, LimitReached
 from .names import display_name
 from .records import DatedValue, Kind, Participant, Record
@@ -283,7 +283,8 @@ def parse_message(data: bytes, filename: str, ctx: Context) -> Record:
         text = "\n\n".join(html_to_text(h) for h in walk.html)
     date_header = headers.text("date")
     occurred = parse_email_date(date_header) or _received_date(headers)
-    children = tuple(_attachments(walk.attachments, ctx))
+    sender = next((p.address for p in headers.participants() if p.role == "from" and p.address), "")
+    children = tuple(_attachments(walk.attachments, replace(ctx, date_order_hint=order_from_address(sender))))
     subject = headers.text("subject")
     facts: dict[str, object] = {}
     if msg.defects:

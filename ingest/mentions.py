@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .dates import FoundDate, find_dates, start_of_day
-from .records import DatedValue, DateMention, DateSource
+from .dates import FoundDate, find_dates
+from .records import DateMention
 
-__all__ = ["LABELS", "date_mentions", "document_date", "stated_date"]
+__all__ = ["LABELS", "DateOrder", "Located", "date_mentions", "date_order", "locate_mentions"]
 
-LABELS = ("deadline", "effective", "due", "signed", "date")
+LABELS = ("deadline", "expiry", "effective", "due", "signed", "date")
 
 # Cues, nearest to the date wins. Patterns are matched on lower-cased text.
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -73,7 +73,7 @@ _YEARISH = re.compile(r"[12][09]\d\d")
 _SHORT_YEAR = re.compile(r"[/.]\d{1,2}[/.]\d\d(?!\d)")
 _LAST_SPACE = re.compile(r"\s\S*\Z")
 _FIRST_SPACE = re.compile(r"\s")
-_NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{2,4})$")
+_NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{2,4})$")
 _MONTH_NAME_FIRST = re.compile(r"^[A-Za-z]")
 # sentence ends: . ! ? ; then space, or a blank line; common abbreviations are not ends
 _BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
@@ -134,24 +134,55 @@ def _all_dates(text: str) -> list[FoundDate]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _month_first(all_found: Sequence[FoundDate]) -> bool:
+# a document set in the US: a US state's corporation or law, "United States", "U.S."
+_US_SIGNALS = re.compile(
+    r"\b(?:Delaware|Nevada|California|New\s+York|Texas|Florida|Illinois|Massachusetts|Washington|Virginia|"
+    r"New\s+Jersey|Pennsylvania|Georgia|Colorado|Minnesota|Ohio|Michigan|Maryland|Utah|Arizona|Oregon)\s+"
+    r"(?:corporation|limited\s+liability\s+company|limited\s+partnership|law)\b|\blaws\s+of\s+the\s+State\s+of\b"
+    r"|\bUnited\s+States\s+of\s+America\b|\bU\.S\.A?\.",
+)
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """How this document's ambiguous numeric dates (3/4/2024) are read, and why."""
+
+    month_first: bool
+    why: str
+    assumed: bool  # no unambiguous numeric date settled it
+
+
+def date_order(all_found: Sequence[FoundDate], text: str, hint: tuple[bool, str] | None = None) -> DateOrder:
     """Whether this document writes 12/5/96 meaning 5 December (US) rather than 12 May.
 
-    Decided per document: an unambiguous numeric date settles it (12/31/96 or 31/12/96);
-    otherwise "December 9, 1996" style names outvoting "9 December 1996" suggest the US.
+    Decided per document, strongest evidence first: an unambiguous numeric date in it
+    (12/31/96 or 31/12/96); else ``hint`` (the sender's locale, for an attachment); else
+    US signals in the text (a Delaware corporation, "United States of America") with
+    "December 9, 1996"-style names outvoting "9 December 1996"; else day first.
     """
-    us = world = 0
+    us = world = names_us = names_world = 0
     for found in all_found:
         numeric = _NUMERIC.match(found.raw)
         if numeric:
             a, b = int(numeric["a"]), int(numeric["b"])
-            us += 10 if b > 12 >= a else 0
-            world += 10 if a > 12 >= b else 0
+            us += b > 12 >= a
+            world += a > 12 >= b
         elif _MONTH_NAME_FIRST.match(found.raw):
-            us += 1
+            names_us += 1
         elif found.raw[:1].isdigit() and not found.raw[:4].isdigit():
-            world += 1
-    return us > world
+            names_world += 1
+    if us != world:
+        month_first = us > world
+        example = "12/31" if month_first else "31/12"
+        return DateOrder(month_first, f"other numeric dates in it are unambiguous ({example} style)", False)
+    if hint is not None:
+        return DateOrder(hint[0], hint[1], True)
+    signals = len(_US_SIGNALS.findall(text[:200_000]))
+    if signals + names_us > names_world and (signals or names_us):
+        why = "it is a US document" if signals else "it writes dates US-style (“December 9, 1996”)"
+        return DateOrder(True, why, True)
+    return DateOrder(False, "no sign of US-style dates in it", True)
+
 
 
 def _as_written(found: FoundDate, month_first: bool) -> date:
@@ -189,7 +220,28 @@ def _boundaries(text: str, dates: Sequence[FoundDate]) -> list[int]:
     return starts
 
 
+_CELL_GAP = "   "  # how layout-ordered text (``pdfpages``) joins runs set apart on one row
+
+
+def _labelled_cell(text: str, found: FoundDate) -> tuple[int, int] | None:
+    """The "Label: value" cell holding ``found`` on a form-like line (an invoice's
+    "Invoice date: 30 April 2024"), whose words are the date's whole sentence."""
+    line_start = text.rfind("\n", 0, found.start) + 1
+    line_end = text.find("\n", found.end)
+    line_end = len(text) if line_end < 0 else line_end
+    gap = text.rfind(_CELL_GAP, line_start, found.start)
+    begin = gap + len(_CELL_GAP) if gap >= 0 else line_start
+    after = text.find(_CELL_GAP, found.end, line_end)
+    end = after if after >= 0 else line_end
+    if ":" in text[begin : found.start] and found.start - begin <= 60 and end - begin <= 160:
+        return begin, end
+    return None
+
+
 def _sentence(text: str, starts: Sequence[int], found: FoundDate) -> tuple[int, int]:
+    cell = _labelled_cell(text, found)
+    if cell is not None:
+        return cell
     begin = max((s for s in starts if s <= found.start), default=0)
     end = min((s for s in starts if s > found.end), default=len(text))
     # a runaway "sentence" (a table, a list) is cut to a readable window around the date
@@ -212,60 +264,52 @@ def _label(before: str, after: str) -> str:
     return "date"
 
 
-def date_mentions(pages: Sequence[tuple[int | None, str]]) -> tuple[DateMention, ...]:
-    """Every date the pages mention, in order, with its sentence, page and label."""
+@dataclass(frozen=True)
+class Located:
+    """A mention and where it stands: its page's text and its offsets there."""
+
+    mention: DateMention
+    page_index: int  # position in the pages given (not the page number)
+    start: int
+    end: int
+    text: str  # the whole page's text
+    ambiguous: bool  # a numeric date whose day and month could be swapped (3/4/2024)
+
+
+def locate_mentions(pages: Sequence[tuple[int | None, str]],
+                    hint: tuple[bool, str] | None = None) -> tuple[list[Located], DateOrder]:
+    """Every date the pages mention, in order, labelled by the words around it (its cue),
+    and how the document's numeric dates are read (``date_order``; ``hint``: the
+    sender's locale, as (month_first, why))."""
     found_per_page = [(number, text, _all_dates(text)) for number, text in pages]
-    month_first = _month_first([f for _, _, found in found_per_page for f in found])
-    mentions: list[DateMention] = []
-    for number, text, found in found_per_page:
+    order = date_order([f for _, _, found in found_per_page for f in found],
+                       "\n".join(text for _, text in pages), hint)
+    month_first = order.month_first
+    located: list[Located] = []
+    for index, (number, text, found) in enumerate(found_per_page):
         if not found:
             continue
         starts = _boundaries(text, found)
-        for index, item in enumerate(found):
+        for position, item in enumerate(found):
             begin, end = _sentence(text, starts, item)
-            previous_end = found[index - 1].end if index else 0
-            following = found[index + 1].start if index + 1 < len(found) else len(text)
+            previous_end = found[position - 1].end if position else 0
+            following = found[position + 1].start if position + 1 < len(found) else len(text)
             before = text[max(begin, previous_end, item.start - _BEFORE) : item.start]
             after = text[item.end : min(end, following, item.end + _AFTER)]
-            mentions.append(
-                DateMention(
-                    value=_as_written(item, month_first),
-                    raw=" ".join(item.raw.split()),
-                    sentence=" ".join(text[begin:end].split()),
-                    label=_label(before, after),
-                    page=number,
-                )
+            numeric = _NUMERIC.match(item.raw)
+            mention = DateMention(
+                value=_as_written(item, month_first),
+                raw=" ".join(item.raw.split()),
+                sentence=" ".join(text[begin:end].split()),
+                label=_label(before, after),
+                page=number,
             )
-    return tuple(mentions)
+            ambiguous = bool(numeric) and numeric["a"] != numeric["b"] and max(map(int, numeric.group("a", "b"))) <= 12
+            located.append(Located(mention, index, item.start, item.end, text, ambiguous))
+    return located, order
 
 
-def document_date(mentions: Sequence[DateMention], top: str = "") -> DateMention | None:
-    """The date the document states for itself: signed, else effective, on its first page
-    with dates, else a bare date heading the first page (a letter's or memo's date line).
-    """
-    if not mentions:
-        return None
-    first_page = mentions[0].page
-    on_first = [m for m in mentions if m.page == first_page]
-    for label in ("signed", "effective"):
-        for mention in on_first:
-            if mention.label == label:
-                return mention
-    head = top[:300]
-    for mention in on_first:
-        if mention.label == "date" and mention.raw in " ".join(head.split()):
-            return mention
-    return None
-
-
-def stated_date(mentions: Sequence[DateMention], top: str, default_zone: str) -> DatedValue | None:
-    """The date the document says it was made or signed, with that as its source; or None."""
-    stated = document_date(mentions, top)
-    if stated is None:
-        return None
-    return DatedValue(
-        start_of_day(stated.value, default_zone),
-        DateSource.DOCUMENT_TEXT,
-        f"document text '{stated.raw}' ({stated.label})",
-        "day",
-    )
+def date_mentions(pages: Sequence[tuple[int | None, str]]) -> tuple[DateMention, ...]:
+    """Every date the pages mention, in order, with its sentence, page and cue label
+    (``ingest.docdates`` then decides which of them are the document's own)."""
+    return tuple(found.mention for found in locate_mentions(pages)[0])

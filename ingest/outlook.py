@@ -25,7 +25,7 @@ from extract_msg.enums import AttachmentType, ErrorBehavior
 from extract_msg.msg_classes import MessageSignedBase, MSGFile
 
 from . import registry
-from .dates import parse_email_date
+from .dates import order_from_address, parse_email_date
 from .errors import Corrupt, IngestError, Unsupported
 from .records import DatedValue, DateSource, Kind, Participant, Record, Status
 from .sniff import sniff
@@ -310,7 +310,9 @@ class OutlookExtractor:
                 ),
             )
         text, body_format = _body(msg)
-        children, unreadable, links = _attachments(msg, ctx)
+        participants = _participants(msg, headers)
+        sender = next((p.address for p in participants if p.role == "from" and p.address), "")
+        children, unreadable, links = _attachments(msg, replace(ctx, date_order_hint=order_from_address(sender)))
         signed = isinstance(msg, MessageSignedBase)
         problems = []
         if signed and not text:
@@ -343,7 +345,7 @@ class OutlookExtractor:
             filename=source.filename,
             occurred=occurred,
             other_dates=others,
-            participants=_participants(msg, headers),
+            participants=participants,
             message_id=(_ids(headers, msg, "message-id", "__substg1.0_1035") or (None,))[0],
             in_reply_to=(_ids(headers, msg, "in-reply-to", "__substg1.0_1042") or (None,))[0],
             references=_ids(headers, msg, "references", "__substg1.0_1039"),

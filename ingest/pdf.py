@@ -20,9 +20,9 @@ from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdf
 from pypdf.generic import ArrayObject, IndirectObject, StreamObject
 
 from .dates import as_aware
+from .docdates import date_facts, document_dates, occurred_from
 from .errors import Corrupt, Encrypted, LimitReached
 from .limits import Limits
-from .mentions import date_mentions, stated_date
 from .ocr import OcrResult, ocr_pages
 from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
@@ -357,13 +357,14 @@ class PdfExtractor:
             raise Corrupt("the PDF has no pages")
         info = _info(reader)
         meta = metadata_dates(info, limits.default_timezone)
-        mentions = date_mentions([(p.number, p.text) for p in pages])
-        text_date = stated_date(mentions, pages[0].text, limits.default_timezone)
+        found = document_dates([(p.number, p.text) for p in pages], order_hint=ctx.date_order_hint)
+        text_date = occurred_from(found, limits.default_timezone)
         text = "\f".join(page.text for page in pages)
         failed = [p.number for p in pages if p.error]
         facts: dict[str, object] = {
             "page_count": len(pages),
             "ocr_pages": [p.number for p in pages if p.method == "ocr"],
+            **date_facts(found),
         }
         if len(text) > limits.max_text_chars:
             text = text[: limits.max_text_chars]
@@ -388,7 +389,7 @@ class PdfExtractor:
             status=status,
             error=error,
             pages=pages,
-            date_mentions=mentions,
+            date_mentions=found.mentions,
             derived=copy.finish(),
             facts=facts,
         )

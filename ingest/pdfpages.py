@@ -148,8 +148,80 @@ def _normalise_layer(text: str) -> str:
     return text.replace("\xa0", " ").replace("\xad", "-")
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One line of the text layer as PDFium wrote it, and where it stands on the page."""
+
+    text: str
+    left: float
+    right: float
+    bottom: float
+    top: float
+
+
+_PROSE = 25  # characters: a run this long on both sides of a row is prose, not label/value
+_COLUMN_ROWS = 0.3  # this share of rows holding two prose runs side by side means columns
+
+
+def _runs(textpage: pdfium.PdfTextPage, raw: str) -> list[_Run] | None:
+    if len(raw) != textpage.count_chars():
+        return None  # characters and indices disagree (surrogates): keep the stream order
+    runs: list[_Run] = []
+    at = 0
+    for line in raw.split("\r\n"):
+        stripped = line.strip()
+        if stripped:
+            first = at + len(line) - len(line.lstrip())
+            last = at + len(line.rstrip()) - 1
+            left, bottom, _, top = textpage.get_charbox(first)
+            _, bottom_last, right, top_last = textpage.get_charbox(last)
+            runs.append(_Run(line, left, right, min(bottom, bottom_last), max(top, top_last)))
+        at += len(line) + 2
+    return runs
+
+
+def _rows(runs: list[_Run]) -> list[list[_Run]]:
+    """Runs grouped into visual rows (top to bottom), each row left to right."""
+    rows: list[list[_Run]] = []
+    bands: list[tuple[float, float]] = []
+    for run in sorted(runs, key=lambda r: -r.top):
+        middle = (run.top + run.bottom) / 2
+        for index, (bottom, top) in enumerate(bands):
+            if bottom <= middle <= top:
+                rows[index].append(run)
+                break
+        else:
+            rows.append([run])
+            bands.append((run.bottom, run.top))
+    order = sorted(range(len(rows)), key=lambda i: -bands[i][1])
+    return [sorted(rows[i], key=lambda r: r.left) for i in order]
+
+
+def _in_reading_order(textpage: pdfium.PdfTextPage, raw: str) -> str:
+    """The page's lines top to bottom, and left to right within a line.
+
+    PDFium gives runs in the order the producer drew them: an invoice drawn column by
+    column comes out as "Total due" in one place and its amount, or "Invoice date:" and
+    its date, wherever the program put them. Sorting the runs into rows keeps a label
+    with its value. A page set in two columns of prose keeps the stream order, which
+    already reads each column through.
+    """
+    runs = _runs(textpage, raw)
+    if runs is None or len(runs) < 2:
+        return raw
+    rows = _rows(runs)
+    if len(rows) == len(runs) and all(a.top >= b.top for a, b in zip(runs, runs[1:], strict=False)):
+        return raw  # already one run per row, top to bottom
+    prose_pairs = sum(
+        1 for row in rows if len(row) >= 2 and sum(len(r.text.strip()) >= _PROSE for r in row) >= 2
+    )
+    if prose_pairs >= 5 and prose_pairs >= _COLUMN_ROWS * len(rows):
+        return raw
+    return "\r\n".join("   ".join(run.text.strip() for run in row) for row in rows)
+
+
 def page_texts(doc: pdfium.PdfDocument) -> list[str]:
-    """The raw text layer of every page (normalised line ends, nothing judged yet)."""
+    """The text layer of every page in reading order (normalised line ends, nothing judged yet)."""
     texts: list[str] = []
     with PDFIUM_LOCK:
         for index in range(len(doc)):
@@ -159,7 +231,10 @@ def page_texts(doc: pdfium.PdfDocument) -> list[str]:
                 raise Corrupt(f"page {index + 1} cannot be loaded (broken page tree)") from exc
             textpage = page.get_textpage()
             try:
-                texts.append(_normalise_layer(textpage.get_text_range()))
+                raw = textpage.get_text_range()
+                if page.get_rotation() % 180 == 0:
+                    raw = _in_reading_order(textpage, raw)
+                texts.append(_normalise_layer(raw))
             finally:
                 textpage.close()
                 page.close()

@@ -94,8 +94,11 @@ class DateMention:
     value: date
     raw: str  # the words as written
     sentence: str  # the sentence around it
-    label: str = "date"  # deadline | effective | due | signed | date
+    label: str = "date"  # deadline | expiry | effective | due | signed | date
     page: int | None = None
+    # why it has its label, in words a reader can check ("preamble", "signature block",
+    # "another document's date", "computed: 5 years from 1 February 2024 (§ 12.1)")
+    reason: str = ""
 
 
 @dataclass(frozen=True)

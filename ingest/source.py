@@ -72,6 +72,9 @@ class Context:
     password: str | None = None
     # told how far a long extraction got: (done, total or None, what), e.g. pages OCR'd
     progress: Callable[[int, int | None, str], None] | None = None
+    # how the sender writes 3/4/2024, for an attachment: (month_first, why); see
+    # ``ingest.dates.order_from_address``
+    date_order_hint: tuple[bool, str] | None = None
 
     def report(self, done: int, total: int | None, what: str) -> None:
         """Passes progress on to whoever asked for it (a job's progress bar); never raises."""

@@ -156,7 +156,17 @@ def show(ctx: typer.Context, item_id: Annotated[int, typer.Argument(metavar="ID"
     ]
     lines += [f"{p.role + ':':9} {p.name} <{p.address}>" for p in detail.participants]
     lines += [f"child:    #{c.id} {c.kind} {c.title} [{c.status}]" for c in detail.children]
-    lines += [f"mentions: {m.date} ({m.label}, p.{m.page}): {m.sentence[:100]}" for m in detail.date_mentions]
+    why = detail.facts.get("date_reason") if detail.date_source == "document_text" else None
+    if isinstance(why, dict):
+        lines.append(f"why:      {why.get('rule')} (confidence {why.get('confidence')}, p.{why.get('page')}): "
+                     f"{str(why.get('sentence', ''))[:160]}")
+    for key, heading in (("effective_date", "effective"), ("expiry_date", "expires")):
+        own = detail.facts.get(key)
+        if isinstance(own, dict):
+            reason = own.get("reason") or own.get("rule")
+            lines.append(f"{heading + ':':9} {own.get('date')} ({reason}, p.{own.get('page')})")
+    lines += [f"mentions: {m.date} ({m.label}{': ' + m.reason if m.reason else ''}, p.{m.page}): {m.sentence[:100]}"
+              for m in detail.date_mentions]
     lines += [f"derived:  {d.role} ({d.size} bytes)" for d in detail.derived]
     lines += [f"ledger:   #{e.seq} {e.at} {e.actor} {e.action}" for e in detail.ledger]
     lines += ["", detail.text[:4000]]

@@ -213,7 +213,8 @@ class _Entries:
         entry = _MENTION_ENTRY.copy()
         entry["id"] = f"mention-{m.id}"
         entry["occurred_at"] = midnight
-        entry["date_detail"] = f"{m.label} date mentioned" + (f" on p. {m.page}" if m.page else "") + f': "{m.raw}"'
+        entry["date_detail"] = (f"{m.label} date mentioned" + (f" on p. {m.page}" if m.page else "") + f': "{m.raw}"'
+                                + (f" ({m.reason})" if m.reason else ""))
         entry["kind"] = m.label
         entry["title"] = f"{what} {in_words} – {item.title}"
         entry["summary"] = summary
@@ -221,7 +222,7 @@ class _Entries:
         entry["source"] = _source(item, m.page)
         if item.tags or item.notes:
             entry["tags"], entry["notes"], entry["flagged"] = item.tags, item.notes, True
-        entry["mention"] = {"label": m.label, "raw": m.raw, "sentence": m.sentence, "page": m.page}
+        entry["mention"] = {"label": m.label, "raw": m.raw, "sentence": m.sentence, "page": m.page, "reason": m.reason}
         return entry
 
     def undated(self, item: ItemFacts) -> Entry:

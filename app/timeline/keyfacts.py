@@ -3,8 +3,11 @@
 Every fact carries the citation it rests on; where a heuristic has to guess, it guesses
 conservatively and says what it found, never what it concludes.
 
-- Contract effective date: the date mentions labelled ``effective``; a document whose
-  title or file name says agreement/contract wins over a SOW or a letter.
+- Contract effective date and expiry: the date mentions labelled ``effective`` /
+  ``expiry``, which ingest gives only to a document's own dates (its preamble, its
+  effective-date definition, its term clause; never "the Lease dated ..."); a document
+  whose title or file name says agreement/contract wins over a SOW or a letter. An
+  expiry computed from a duration says so in its citation's reason.
 - Deadlines: every distinct date labelled ``deadline``, cited to the agreement first.
 - Delivery evidence: an item a person tagged ``delivery``; or an email from us whose
   subject speaks of delivery/release/handover (not a "Re:", which is a follow-up in the
@@ -26,11 +29,13 @@ conservatively and says what it found, never what it concludes.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .actors import Contact
@@ -63,7 +68,8 @@ _PAYMENT_TAGS = {"payment", "paid"}
 
 def _cite(item: ItemFacts, mention: MentionFacts) -> Citation:
     return Citation(
-        item_id=item.id, title=item.title, filename=item.filename, page=mention.page, sentence=mention.sentence
+        item_id=item.id, title=item.title, filename=item.filename, page=mention.page, sentence=mention.sentence,
+        reason=mention.reason,
     )
 
 
@@ -220,6 +226,10 @@ def _invoice(
     dues = [(i, m) for i in carriers.values() for m in i.mentions if m.label == "due"]
     if sent_at is not None:
         dues = [(i, m) for i, m in dues if m.value >= sent_at.date()] or dues
+    # the invoice's own labelled or computed due date (ingest's reason says which) beats a
+    # "due" cue word near some other date
+    own_dues = [(i, m) for i, m in dues if m.reason.startswith(("invoice due date", "computed"))]
+    dues = own_dues or dues
     due_item, due = max(dues, key=lambda pair: (pair[1].value, -pair[1].id)) if dues else (None, None)
     number = next((n for n in (numbers.get(i.id) for i in group) if n), None)
     after_sent = later.reply(sent_at, sent_at.date()) if sent_at else None
@@ -246,12 +256,25 @@ def _invoice(
         status, note = "not_yet_due", f"due {long_date(due.value)}"
     head = document or sent
     assert head is not None
+    stated = _invoice_fields(document)
     return InvoiceFact(
+        **stated,
         number=number, item_id=head.id, title=head.title, sent_at=sent_at, sent_item_id=sent.id if sent else None,
         due_date=due.value if due else None, due_citation=_cite(due_item, due) if due_item and due else None,
         first_reply_after_sent=after_sent, first_reply_after_due=after_due, follow_ups=follow_ups,
         payment_evidence_item_id=paid, status=status, note=note,  # type: ignore[arg-type]
     )
+
+
+def _invoice_fields(document: ItemFacts | None) -> dict[str, Any]:
+    """What the invoice document itself states (read at ingest: ``ingest.invoices``)."""
+    if document is None or "invoice" not in document.facts_json:
+        return {}
+    facts = json.loads(document.facts_json)
+    fields: dict[str, Any] = {key: facts[key] for key in ("amount", "currency", "purchase_order") if facts.get(key)}
+    if facts.get("invoice_date"):
+        fields["invoice_date"] = date.fromisoformat(facts["invoice_date"])
+    return fields
 
 
 def key_facts(
@@ -267,6 +290,7 @@ def key_facts(
 ) -> KeyFacts:
     """The key-facts summary for one client, by the heuristics in this module's docstring."""
     effective = _labelled(data, "effective")
+    expiry = _labelled(data, "expiry")
     evidence = delivery_evidence(data, actors)
     groups: dict[str, list[ItemFacts]] = defaultdict(list)
     numbers: dict[int, str | None] = {}
@@ -292,6 +316,7 @@ def key_facts(
     invoices.sort(key=lambda f: (f.sent_at is None, f.sent_at or clock, f.item_id))
     return KeyFacts(
         contract_effective=_dated_fact(effective) if effective else None,
+        contract_expiry=_dated_fact(expiry) if expiry else None,
         deadlines=_deadlines(data, evidence),
         invoices=invoices,
         longest_silence=max(silences, key=lambda s: s.days) if silences else None,

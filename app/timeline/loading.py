@@ -25,7 +25,8 @@ __all__ = ["ClientData", "ItemFacts", "MentionFacts", "load_client", "offset_zon
 # The timeline never reads an item's text: its one-line summary and what its sender's
 # own words announce were worked out when it was stored (``digest``). Only documents are
 # searched for an invoice number, in the first ``HEAD_CHARS`` of their text; only calls
-# and notes have facts the timeline reads (direction, duration, "recorded as a meeting").
+# and notes have facts the timeline reads (direction, duration, "recorded as a meeting"),
+# and invoices (their stated date, amount and PO, read at ingest).
 HEAD_CHARS = 1000
 
 # Repeated values come back as flags or NULL where only one value matters: a string per
@@ -34,7 +35,8 @@ _ITEMS = text(
     "SELECT id, parent_id, kind, title, occurred_at_utc, coalesce(occurred_offset_min, 0), date_source,"
     " coalesce(date_detail, ''), date_precision = 'day', original_filename, content_type = 'application/mbox',"
     " message_id, in_reply_to, coalesce(email_references, ''), nullif(status, 'ok'), source_row,"
-    " CASE WHEN kind IN ('call', 'note') THEN nullif(facts_json, '') END,"
+    " CASE WHEN kind IN ('call', 'note') OR (kind IN ('document', 'attachment') AND facts_json LIKE '%\"invoice\\_%'"
+    " ESCAPE '\\') THEN nullif(facts_json, '') END,"
     " CASE WHEN kind IN ('document', 'attachment') THEN coalesce(substr(text, 1, :head), '') ELSE '' END,"
     " summary, text_hints FROM item WHERE client_id = :client ORDER BY id"
 )
@@ -48,7 +50,7 @@ _PARTICIPANTS = text(
     " JOIN item i ON i.id = p.item_id WHERE i.client_id = :client ORDER BY p.item_id, p.id"
 )
 _MENTIONS = text(
-    "SELECT m.id, m.item_id, m.mentioned_date, m.raw, m.sentence, m.label, m.page"
+    "SELECT m.id, m.item_id, m.mentioned_date, m.raw, m.sentence, m.label, m.page, m.reason"
     " FROM date_mention m JOIN item i ON i.id = m.item_id WHERE i.client_id = :client"
     " ORDER BY m.id"
 )
@@ -97,6 +99,7 @@ class MentionFacts:
     sentence: str
     label: str
     page: int | None
+    reason: str = ""
 
 
 @dataclass(slots=True)
@@ -198,7 +201,9 @@ def load_client(session: Session, slug: str) -> ClientData:
                 break
     mentions: dict[int, list[MentionFacts]] = defaultdict(list)
     for row in conn.execute(_MENTIONS, params).all():
-        mentions[row[1]].append(MentionFacts(row[0], row[1], _day(row[2]), row[3], row[4], row[5] or "date", row[6]))
+        mentions[row[1]].append(
+            MentionFacts(row[0], row[1], _day(row[2]), row[3], row[4], row[5] or "date", row[6], row[7] or "")
+        )
     for item_id, found_mentions in mentions.items():
         items[item_id].mentions = found_mentions
     tags: dict[int, list[str]] = defaultdict(list)

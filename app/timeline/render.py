@@ -13,6 +13,7 @@ import csv
 import html
 import io
 from collections.abc import Callable
+from decimal import Decimal
 
 from .schemas import Silence, Timeline, TimelineEntry, UndatedItem
 from .wording import long_date
@@ -105,6 +106,11 @@ def summary_lines(timeline: Timeline) -> list[str]:
         c = s.contract_effective.citation
         lines.append(f"Contract effective {long_date(s.contract_effective.date)} "
                      f"({c.filename or c.title}, p. {c.page}: \"{c.sentence}\")")
+    if s.contract_expiry:
+        c = s.contract_expiry.citation
+        why = f"; {c.reason}" if c.reason else ""
+        lines.append(f"Contract expires {long_date(s.contract_expiry.date)} "
+                     f"({c.filename or c.title}, p. {c.page}{why}: \"{c.sentence}\")")
     for d in s.deadlines:
         line = f"Deadline {long_date(d.date)} ({d.citation.filename or d.citation.title}, p. {d.citation.page})"
         if d.delivered_before:
@@ -123,7 +129,12 @@ def summary_lines(timeline: Timeline) -> list[str]:
         reply = (f"; first client reply {long_date(inv.first_reply_after_sent.occurred_at)} "
                  f"({inv.first_reply_after_sent.days} day(s) later)" if inv.first_reply_after_sent else
                  "; no client reply since it was sent")
-        lines.append(f"Invoice {inv.number or inv.title} (item #{inv.item_id}): {sent}{reply}; {inv.note}")
+        stated = "".join((
+            f" dated {long_date(inv.invoice_date)}" if inv.invoice_date else "",
+            f" for {inv.currency + ' ' if inv.currency else ''}{Decimal(inv.amount):,.2f}" if inv.amount else "",
+            f" (PO {inv.purchase_order})" if inv.purchase_order else "",
+        ))
+        lines.append(f"Invoice {inv.number or inv.title}{stated} (item #{inv.item_id}): {sent}{reply}; {inv.note}")
     if s.longest_silence:
         lines.append(f"Longest silence: {silence_words(s.longest_silence)}")
     lines.append("Median response time: " + ", ".join(

@@ -64,6 +64,7 @@ class MentionRef(BaseModel):
     raw: str
     sentence: str
     page: int | None
+    reason: str = ""  # why the date has its label, in words a reader can check
 
 
 class TimelineEntry(BaseModel):
@@ -140,6 +141,7 @@ class Citation(BaseModel):
     filename: str | None
     page: int | None
     sentence: str
+    reason: str = ""  # why the date has its role there ("preamble", "computed: 5 years from ...")
 
 
 class DatedFact(BaseModel):
@@ -176,6 +178,10 @@ class InvoiceFact(BaseModel):
     sent_item_id: int | None
     due_date: date | None
     due_citation: Citation | None
+    invoice_date: date | None = None  # as the invoice states it ("Invoice date: 30 April 2024")
+    amount: str | None = None  # a plain decimal, "27000.00"
+    currency: str | None = None  # ISO 4217
+    purchase_order: str | None = None
     first_reply_after_sent: ReplyRef | None
     first_reply_after_due: ReplyRef | None
     follow_ups: list[int]  # later messages from us about the same invoice (reminders...)
@@ -188,6 +194,7 @@ class KeyFacts(BaseModel):
     """The facts a dispute turns on, each with its citation."""
 
     contract_effective: DatedFact | None
+    contract_expiry: DatedFact | None  # when the term ends, stated or computed (the reason says which)
     deadlines: list[DeadlineFact]
     invoices: list[InvoiceFact]
     longest_silence: Silence | None

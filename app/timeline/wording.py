@@ -20,6 +20,7 @@ _OWN_WORDS_END = re.compile(
 
 LABEL_WORDS = {
     "deadline": "Deadline",
+    "expiry": "Contract expiry",
     "effective": "Effective date",
     "due": "Due date",
     "signed": "Signed",

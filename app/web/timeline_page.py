@@ -72,6 +72,9 @@ def fact_links(summary: KeyFacts) -> list[list[Link]]:
     if summary.contract_effective:
         fact = summary.contract_effective
         facts.append([_cited(fact.citation, "contract"), *(_cited(c, "also") for c in fact.other_citations)])
+    if summary.contract_expiry:
+        fact = summary.contract_expiry
+        facts.append([_cited(fact.citation, "term clause"), *(_cited(c, "also") for c in fact.other_citations)])
     for deadline in summary.deadlines:
         links = [_cited(deadline.citation, "deadline"), *(_cited(c, "also") for c in deadline.other_citations)]
         for evidence, what in ((deadline.delivered_before, "delivered"), (deadline.delivered_after, "delivered late")):

@@ -26,6 +26,7 @@ from app.ingesting import ingest_bytes, ingest_paths
 from app.models import Item, LedgerEntry
 from app.tags import tag_item
 from tests.conftest import SAMPLES
+from tests.ingest.pdf_samples import mail_with_pdf, one_line_pdf
 
 AS_OF = date(2024, 8, 20)
 FORMULA_MAIL = (
@@ -170,16 +171,23 @@ def test_email_families_stay_together(members: dict[str, bytes]) -> None:
     assert text.startswith("From: Dana Whitfield <dana@whitfield-digital.example>") and "Subject: Invoice" in text
 
 
-def test_a_selected_attachment_brings_its_family(archive: Archive, tmp_path: Path) -> None:
-    # The invoice PDF says 15 January (its own date) while its email is from 30 April.
-    bundle = _members(_export(archive, tmp_path, client="northwind", date_from=date(2024, 1, 15),
-                              date_to=date(2024, 1, 15)))
-    rows = _rows(bundle)
-    titles = [r["Title"] for r in rows]
-    assert "Invoice INV-2024-007" in titles
-    assert any(str(t).startswith("Invoice INV-2024-007 –") for t in titles)  # the parent came along
-    assert all(r["Kind"] != "document" or r["Date"] for r in rows)  # undated containers left out
-    assert not any(str(r["OriginalFilename"]).endswith(".mbox") for r in rows)
+def test_a_selected_attachment_brings_its_family(tmp_path: Path) -> None:
+    own = open_archive(Settings(data=tmp_path / "data", actor="tester", timezone="Europe/London"))
+    try:
+        changes.init_archive(own, me=["dana@whitfield-digital.example"])
+        agreement = one_line_pdf("This Consultancy Agreement is made on 15 January 2024 between A and B.")
+        mail = mail_with_pdf(agreement, sender="dana@whitfield-digital.example", subject="The signed agreement, again",
+                             date_header="Wed, 05 Jun 2024 10:00:00 +0100", filename="agreement.pdf")
+        ingest_bytes(own, data=mail, filename="again.eml", client="northwind")
+        # the agreement says 15 January (its own date) while its email is from 5 June
+        rows = _rows(_members(_export(own, tmp_path / "out", client="northwind", date_from=date(2024, 1, 15),
+                                      date_to=date(2024, 1, 15))))
+    finally:
+        own.close()
+    assert [(r["Kind"], r["Title"]) for r in rows] == [
+        ("email", "The signed agreement, again"), ("attachment", "agreement.pdf"),
+    ]  # the parent came along
+    assert all(r["Date"] for r in rows)
 
 
 def test_containers_come_last_with_a_slip_sheet_and_call_rows_have_no_native(members: dict[str, bytes]) -> None:

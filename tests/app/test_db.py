@@ -37,6 +37,10 @@ def test_a_version_1_archive_gains_the_stored_text_digest(tmp_path: Path) -> Non
     archive = open_archive(Settings(data=data, actor="t"))
     changes.init_archive(archive, me=["dana@whitfield-digital.example", "whitfield-digital.example"])
     ingest_paths(archive, paths=[SAMPLES / "northwind" / "mail"], client="northwind")
+    archive.close()
+    with sqlite3.connect(data / "archive.db") as db:
+        db.execute("UPDATE date_mention SET reason = ''")  # a version 1 archive kept no reasons
+    archive = open_archive(Settings(data=data, actor="t"))
     before = json.loads(timeline_json(archive, client="northwind", now=CLOCK))
     archive.close()
     ingested = _digests(data)
@@ -48,10 +52,11 @@ def test_a_version_1_archive_gains_the_stored_text_digest(tmp_path: Path) -> Non
         db.execute("ALTER TABLE item DROP COLUMN text_hints")
         db.execute("DROP INDEX ux_item_top_sha256")
         db.execute("ALTER TABLE item DROP COLUMN ingest_state")
+        db.execute("ALTER TABLE date_mention DROP COLUMN reason")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     migrated = open_archive(Settings(data=data, actor="t"))
     with migrated.read() as session:
-        assert schema_version(session) == SCHEMA_VERSION == 3
+        assert schema_version(session) == SCHEMA_VERSION == 4
     after = json.loads(timeline_json(migrated, client="northwind", now=CLOCK))
     migrated.close()
     assert _digests(data) == ingested  # worked out again from the stored text, identically
@@ -81,6 +86,7 @@ def _as_version_2(data: Path) -> None:
     with sqlite3.connect(data / "archive.db") as db:
         db.execute("DROP INDEX ux_item_top_sha256")
         db.execute("ALTER TABLE item DROP COLUMN ingest_state")
+        db.execute("ALTER TABLE date_mention DROP COLUMN reason")
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
@@ -93,7 +99,7 @@ def test_a_version_2_archive_gains_ingest_states_and_one_item_per_hash(tmp_path:
     migrated = open_archive(Settings(data=data, actor="t"))
     try:
         with migrated.read() as session:
-            assert schema_version(session) == 3
+            assert schema_version(session) == SCHEMA_VERSION
             assert {i.ingest_state for i in session.exec(select(Item)).all()} == {"complete"}
         with sqlite3.connect(data / "archive.db") as db, pytest.raises(sqlite3.IntegrityError):
             db.execute(_COPY_TOP_ITEMS.format(columns=_COLUMNS + ", ingest_state") + " LIMIT 1")
@@ -115,3 +121,26 @@ def test_an_archive_that_already_holds_doubles_migrates_and_verify_names_them(tm
     finally:
         migrated.close()
     assert any("stored twice as top-level items 1 and 2" in p for p in problems), problems
+
+
+def test_a_version_3_archive_gains_mention_reasons_and_new_ingests_fill_them(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    archive = open_archive(Settings(data=data, actor="t"))
+    changes.init_archive(archive, me=["dana@whitfield-digital.example"])
+    ingest_paths(archive, paths=[SAMPLES / "northwind" / "contracts" / "statement-of-work.pdf"], client="northwind")
+    archive.close()
+    with sqlite3.connect(data / "archive.db") as db:
+        db.execute("ALTER TABLE date_mention DROP COLUMN reason")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        old_rows = db.execute("SELECT count(*) FROM date_mention").fetchone()[0]
+    assert old_rows > 0
+    migrated = open_archive(Settings(data=data, actor="t"))
+    with migrated.read() as session:
+        assert schema_version(session) == 4
+    ingest_paths(migrated, paths=[SAMPLES / "northwind" / "contracts" / "consultancy-agreement-signed.pdf"],
+                 client="northwind")
+    migrated.close()
+    with sqlite3.connect(data / "archive.db") as db:
+        reasons = {r for (r,) in db.execute("SELECT reason FROM date_mention")}
+    assert "" in reasons  # the older rows, labelled before reasons were kept
+    assert reasons - {""}  # the new ingest says why its dates have their labels

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
-from app import changes, tags
+from app import changes, items, tags
 from app.archive import Archive, open_archive
 from app.config import Settings
 from app.errors import ClientNotFound, InvalidInput
@@ -69,10 +69,22 @@ def test_sample_contract_dates_and_delivery_before_the_deadline(sample: tuple[Ar
 
 
 def test_sample_unpaid_invoice_with_its_replies(sample: tuple[Archive, Timeline]) -> None:
-    _, timeline = sample
+    archive, timeline = sample
     [invoice] = timeline.summary.invoices
     assert invoice.number == "INV-2024-007" and invoice.due_date == date(2024, 5, 30)
     assert invoice.due_citation is not None and invoice.due_citation.filename == "INV-2024-007.pdf"
+    assert invoice.due_citation.sentence == "Due date: 30 May 2024"
+    assert invoice.due_citation.reason == "invoice due date"
+    # what the invoice states of itself, read at ingest
+    assert invoice.invoice_date == date(2024, 4, 30)
+    assert (invoice.amount, invoice.currency, invoice.purchase_order) == ("27000.00", "GBP", "NW-PO-4471")
+    # the invoice is dated by its "Invoice date", not by the agreement it cites
+    document = items.get_item(archive, item_id=invoice.item_id)
+    assert document.occurred_at is not None and document.occurred_at.isoformat() == "2024-04-30T00:00:00+01:00"
+    assert document.date_detail == "invoice date: '30 April 2024', p. 1"
+    cited = [e for e in timeline.entries if e.entry_type == "date_mention" and e.item_id == invoice.item_id]
+    assert {e.kind for e in cited} == {"date", "due"}
+    assert [e.occurred_at.date() for e in cited if e.kind == "due"] == [date(2024, 5, 30)]
     assert invoice.sent_at is not None and invoice.sent_at.isoformat() == "2024-04-30T10:15:00+01:00"
     after_sent, after_due = invoice.first_reply_after_sent, invoice.first_reply_after_due
     assert after_sent is not None and after_sent.occurred_at.isoformat() == "2024-05-02T09:30:00-04:00"
@@ -247,3 +259,38 @@ def test_without_an_identity_the_timeline_says_so(archive: Archive) -> None:
     # with nobody known as "us", every correspondent was learned as the client's
     assert timeline.entries[0].actor == "client" and timeline.silences == []
     assert any("casefile init --me" in w for w in timeline.warnings)
+
+
+def _contract_pdf(pages: list[str]) -> bytes:
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    for text in pages:
+        for row, line in enumerate(text.splitlines()):
+            pdf.drawString(60, 780 - 16 * row, line)
+        pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+def test_contract_expiry_is_a_key_fact_with_its_computation(ours: Archive) -> None:
+    data = _contract_pdf([
+        'This Services Agreement is made as of 1 February 2024 (the "Effective Date")\n'
+        "between Whitfield Digital and Northwind Retail Ltd.",
+        "12. TERM\n"
+        "12.1 This Agreement shall commence on the Effective Date and continue for a period\n"
+        "of five (5) years from the Effective Date.\n\n"
+        "The Master Agreement dated 3 March 2019 is superseded.",
+    ])
+    report = ingest_bytes(ours, data=data, filename="services-agreement.pdf", client="northwind")
+    timeline = build_timeline(ours, client="northwind", now=CLOCK)
+    expiry = timeline.summary.contract_expiry
+    assert expiry is not None and expiry.date == date(2029, 2, 1)
+    assert expiry.citation.item_id == report.item_ids[0] and expiry.citation.page == 2
+    assert expiry.citation.reason == "computed: 5 years from 1 February 2024 (§ 12.1, p. 2)"
+    effective = timeline.summary.contract_effective
+    assert effective is not None and effective.date == date(2024, 2, 1)
+    # the other agreement's date is a mention, never this contract's date or effective date
+    assert all(c.sentence.find("Master Agreement") < 0 for c in [effective.citation, *effective.other_citations])
+    entry = _one(timeline.entries, kind="expiry")
+    assert entry.title.startswith("Contract expiry 1 February 2029")
+    assert "computed: 5 years from 1 February 2024" in entry.date_detail

@@ -1,10 +1,18 @@
-"""Hand-built PDFs for tests: hostile structures that no generator library will write."""
+"""Hand-built PDFs for tests: hostile structures that no generator library will write, and
+small text PDFs (alone or attached to an email) for date tests."""
 
 from __future__ import annotations
 
+import io
 import zlib
+from email.message import EmailMessage
 
-__all__ = ["array_bomb_pdf", "build_pdf", "circular_xref_pdf", "image_bomb_pdf", "page_cycle_pdf"]
+from reportlab.pdfgen import canvas
+
+__all__ = [
+    "array_bomb_pdf", "build_pdf", "circular_xref_pdf", "image_bomb_pdf", "mail_with_pdf", "one_line_pdf",
+    "page_cycle_pdf",
+]
 
 
 def build_pdf(objects: list[bytes], root: int = 1, prev: int | None = None) -> bytes:
@@ -95,3 +103,23 @@ def array_bomb_pdf(elements: int = 100_001) -> bytes:
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         ]
     )
+
+
+def one_line_pdf(text: str) -> bytes:
+    """A one-page text PDF saying ``text``."""
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.drawString(60, 780, text)
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+def mail_with_pdf(pdf: bytes, *, sender: str, date_header: str, subject: str, filename: str) -> bytes:
+    """An email from ``sender`` carrying ``pdf`` as the attachment ``filename``."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "someone@example.com", subject
+    message["Date"] = date_header
+    message.set_content("Attached.")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return message.as_bytes()

@@ -13,6 +13,7 @@ from ingest import Context, Kind, Limits, Source, Status, extract, mail
 from ingest.mbox import iter_mbox
 from ingest.sniff import looks_like_mbox_separator
 from tests.conftest import CORPUS, SAMPLES, corpus_dir
+from tests.ingest.pdf_samples import mail_with_pdf, one_line_pdf
 
 
 def _eml(**headers: str) -> EmailMessage:
@@ -282,3 +283,14 @@ def test_mime_headers_are_parsed_once_per_value() -> None:
     assert policy.default.header_fetch_parse("Content-Type", header) is not policy.default.header_fetch_parse(
         "Content-Type", header
     )  # what policy.default alone would do: a new parse on every read
+
+
+@pytest.mark.parametrize(("sender", "expected"), [("dana@studio.co.uk", "2024-04-03"), ("greg@acme.us", "2024-03-04")])
+def test_an_attachments_ambiguous_dates_follow_the_senders_locale(sender: str, expected: str) -> None:
+    data = mail_with_pdf(one_line_pdf("This Agreement is made as of 03/04/2024 between A and B."), sender=sender,
+                         date_header="Mon, 08 Apr 2024 10:00:00 +0000", subject="the agreement",
+                         filename="agreement.pdf")
+    record = extract(Source.from_bytes(data, "mail.eml"), Context(limits=Limits()))
+    (child,) = record.children
+    assert child.occurred is not None and child.occurred.at.date().isoformat() == expected
+    assert child.facts["date_order"].endswith(f"the sender's address is in .{sender.rsplit('.', 1)[1]}")

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from ingest.mentions import LABELS, date_mentions, document_date
+from ingest.dates import find_dates
+from ingest.mentions import LABELS, date_mentions
 
 
 @pytest.mark.parametrize(
@@ -84,16 +85,29 @@ def test_pages_without_numbers_are_allowed() -> None:
 
 def test_no_dates() -> None:
     assert date_mentions([(1, "Nothing dated here."), (2, "")]) == ()
-    assert document_date(()) is None
 
 
-def test_document_date_prefers_signed_then_effective_then_heading() -> None:
-    contract = date_mentions([(1, "Effective Date: 1 February 2024\nThis Agreement is made on 15 January 2024.")])
-    assert document_date(contract).value == date(2024, 1, 15)
-    only_effective = date_mentions([(1, "The lease is effective 1 May 2024.")])
-    assert document_date(only_effective).label == "effective"
-    memo_text = "May 5, 2023\nTo Whom it May Concern:\nItems were delivered on January 23, 2023."
-    memo = date_mentions([(1, memo_text)])
-    assert document_date(memo, memo_text).value == date(2023, 5, 5)
-    buried = "A long introduction. " * 20 + "It rained on 2 June 2023."
-    assert document_date(date_mentions([(1, buried)]), buried) is None
+@pytest.mark.parametrize(
+    "text",
+    ["See Section 10.2.13 of the Agreement.", "as set out in Section 4.1.10 below", "under § 12.1.20",
+     "clause 3.4.18 applies", "items 1.2.3.4 and 5.6.7", "version 2.10.11 of the software"],
+)
+def test_section_numbers_are_not_dates(text: str) -> None:
+    assert find_dates(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("signed April 15 , 2010 by both", date(2010, 4, 15)),
+        ("made this 1st of March, 2003", date(2003, 3, 1)),
+        ("on the (1st) day of January, 2019", date(2019, 1, 1)),
+        ("dated the 1 5 th day of June, 2012", date(2012, 6, 15)),
+        ("as of the 17t h day of May 2016", date(2016, 5, 17)),
+        ("June 1s t 2020", date(2020, 6, 1)),
+        ("on 15.03.2024", date(2024, 3, 15)),
+        ("on 3-14-18", date(2018, 3, 14)),
+    ],
+)
+def test_dates_as_contracts_and_ocr_write_them(text: str, expected: date) -> None:
+    assert [found.value for found in find_dates(text)] == [expected]

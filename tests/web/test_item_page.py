@@ -312,3 +312,18 @@ def test_tag_note_and_preview_in_a_real_browser(browser: Any, tmp_path: Path) ->
         finally:
             context.close()
     assert dialogs == []
+
+
+def test_the_page_says_why_a_document_has_its_date(loaded: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = loaded
+    contract = client.get(f"/items/{ids[SCAN]}").text
+    why = re.search(r"<th scope=\"row\">Why this date</th><td>(.*?)</td>", contract, re.DOTALL)
+    assert why is not None and why.group(1).startswith("preamble")
+    assert "This Consultancy Agreement is made on 15 January 2024" in why.group(1)
+    assert re.search(r"<th scope=\"row\">Effective</th><td>2024-02-01", contract)
+    invoice = client.get(f"/items/{ids['INV-2024-007.pdf']}").text
+    row = re.search(r"<th scope=\"row\">Invoice</th><td>(.*?)</td>", invoice, re.DOTALL)
+    assert row is not None
+    assert "INV-2024-007 · dated 2024-04-30 · due 2024-05-30 · GBP 27000.00 · PO NW-PO-4471" in row.group(1)
+    # the agreement the invoice cites is listed with the reason it is not the invoice's date
+    assert "(date: another document&#39;s date, <a href=\"#page-1\">page 1</a>)" in invoice
