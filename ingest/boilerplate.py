@@ -15,27 +15,36 @@ from collections.abc import Sequence
 __all__ = ["running_spans"]
 
 _EDGE_LINES = 3  # lines from the top and from the bottom of a page that can be running
-_DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
+_DIGIT_RUNS = re.compile(r"\d+")
 # a filing-service stamp: running by its shape even on a document of one page
 _STAMP = re.compile(r"^\s*source:\s+[^,\n]{2,80},\s*[\w./-]{1,12},\s*\d{1,2}/\d{1,2}/\d{2,4}\s*$", re.IGNORECASE)
 
 
 def _shape(line: str) -> str:
-    return _SPACES.sub(" ", _DIGITS.sub("#", line.strip().lower()))
+    """The line with digit runs as one "#" and whitespace as single spaces, lower-cased."""
+    return " ".join(_DIGIT_RUNS.sub("#", line).lower().split())
 
 
 def _edge_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the non-blank lines at the top and bottom of a page."""
-    spans: list[tuple[int, int]] = []
+    """(start, end) of the non-blank lines at the top and bottom of a page (only the
+    ends of the page are read: this runs on every page)."""
+    top: list[tuple[int, int]] = []
     at = 0
-    for line in text.split("\n"):
-        if line.strip():
-            spans.append((at, at + len(line)))
-        at += len(line) + 1
-    if len(spans) <= 2 * _EDGE_LINES:
-        return spans
-    return spans[:_EDGE_LINES] + spans[-_EDGE_LINES:]
+    while len(top) < _EDGE_LINES and at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if text[at:end].strip():
+            top.append((at, end))
+        at = end + 1
+    bottom: list[tuple[int, int]] = []
+    end = len(text)
+    while len(bottom) < _EDGE_LINES and end > at:
+        start = text.rfind("\n", at, end) + 1
+        start = max(start, at)
+        if text[start:end].strip():
+            bottom.append((start, end))
+        end = start - 1
+    return top + bottom[::-1]
 
 
 def running_spans(texts: Sequence[str]) -> list[list[tuple[int, int]]]:

@@ -23,7 +23,7 @@ from .boilerplate import running_spans
 from .dates import start_of_day
 from .invoices import InvoiceFacts, looks_like_invoice, read_invoice
 from .mentions import DateOrder, Located, locate_mentions
-from .ownrules import AS_OF, EFFECTIVE_IS_DATED, LAST_SIGNED, is_other_documents, own_rule
+from .ownrules import EFFECTIVE_IS_DATED, EFFECTIVE_WORD, LAST_SIGNED, OTHER_DOCUMENT, own_rule
 from .records import DatedValue, DateMention, DateSource
 from .terms import TermFacts, read_term
 
@@ -33,6 +33,7 @@ __all__ = ["DocumentDates", "OwnDate", "date_facts", "document_dates", "occurred
 CONFIDENCE = {
     "preamble": 0.95,
     "preamble, effective as of": 0.9,
+    "title page": 0.85,
     "effective date definition": 0.95,
     "preamble and effective date definition": 0.95,
     "invoice date": 0.95,
@@ -90,9 +91,8 @@ def document_dates(pages: Sequence[tuple[int | None, str]], *,
     dates it; only its labelled or computed due date is "due"), or ``letter`` (a letter,
     memo or note: its date line at the top dates it); by default ``invoice`` when the
     first page presents itself as one, ``letter`` when it opens with a salutation, else
-    ``contract``. ``order_hint``: (month_first,
-    why) from outside the text (the sender's locale), used when the document's own dates
-    do not settle the order of 3/4/2024.
+    ``contract``. ``order_hint``: (month_first, why) from outside the text (the sender's
+    locale), used when the document's own dates do not settle the order of 3/4/2024.
     """
     if kind is None:
         kind = "invoice" if looks_like_invoice(pages) else "letter" if _looks_like_letter(pages) else "contract"
@@ -104,20 +104,25 @@ def document_dates(pages: Sequence[tuple[int | None, str]], *,
     first_text_page = next((i for i, (_, text) in enumerate(pages) if text.strip()), 0)
     labelled: list[DateMention] = []
     own: list[OwnDate] = []
-    for found in located:
+    rules = [own_rule(found, first_text_page) for found in located]
+    # signature blocks side by side share a line: a date on the line of a signature
+    # block's date is a signature date too ("January 10, 2020 Date: December 11, 2018")
+    signature_lines = {_line_of(found) for found, rule in zip(located, rules, strict=True)
+                       if rule == ("signed", "signature block")}
+    for found, rule in zip(located, rules, strict=True):
         mention = found.mention
         spans = running[found.page_index] if found.page_index < len(running) else ()
         if any(start <= found.start < end for start, end in spans):
             labelled.append(replace(mention, label="date", reason="page header/footer"))
             continue
-        rule = own_rule(found, first_text_page)
+        if rule is None and _line_of(found) in signature_lines:
+            rule = ("signed", "signature block")
         if rule is None:
-            if mention.label in ("signed", "effective") or is_other_documents(found):
-                # a cue word alone ("dated", "effective") does not make a date this document's
-                reason = "another document's date" if is_other_documents(found) else ""
-                labelled.append(replace(mention, label="date", reason=reason))
-            else:
-                labelled.append(mention)
+            # a cue word alone ("dated", "effective") does not make a date this document's
+            labelled.append(replace(mention, label="date") if mention.label in ("signed", "effective") else mention)
+            continue
+        if rule is OTHER_DOCUMENT:
+            labelled.append(replace(mention, label="date", reason=OTHER_DOCUMENT[1]))
             continue
         label, why = rule
         if found.ambiguous and note:
@@ -130,10 +135,13 @@ def document_dates(pages: Sequence[tuple[int | None, str]], *,
     own_located = [f for f, m in zip(located, labelled, strict=True) if m.reason != "page header/footer"]
     dated, effective = _choose(own, labelled, pages, kind)
     if effective is not None and effective.mention.label != "effective":
-        # the preamble's "as of" date or the last signature also starts the agreement: the
-        # same words, listed once more in that role so the effective-date fact can cite them
-        why = {"preamble": "preamble: made as of this date",
-               "latest signature": "effective as of the date last signed"}.get(effective.rule, effective.rule)
+        # "entered into effective X", the last signature, a preamble's signing date also start
+        # the agreement: the same words, listed once more in that role so the effective-date
+        # key fact can cite them
+        why = {"preamble": "preamble: in effect from this date",
+               "latest signature": "effective as of the date last signed",
+               "preamble: signed on this date": "in effect when signed: the preamble's date of signing",
+               }.get(effective.rule, effective.rule)
         also = replace(effective.mention, label="effective", reason=why)
         labelled.insert(labelled.index(effective.mention) + 1, also)
         effective = replace(effective, mention=also)
@@ -157,7 +165,7 @@ def _invoice_dates(pages: Sequence[tuple[int | None, str]], located: Sequence[Lo
             if found is invoice.invoice_date:
                 dated = OwnDate(labelled[index], "invoice date", CONFIDENCE["invoice date"])
         elif labelled[index].label != "date":
-            labelled[index] = replace(labelled[index], label="date", reason=labelled[index].reason)
+            labelled[index] = replace(labelled[index], label="date")
     if invoice.due_computed is not None:
         value, how = invoice.due_computed
         page = invoice.invoice_date.mention.page if invoice.invoice_date else None
@@ -184,6 +192,7 @@ def _expiry(term: TermFacts, labelled: list[DateMention]) -> OwnDate | None:
     return None
 
 
+_SIGNED_ON = re.compile(r"\b(?:entered\s+into|signed|executed|made)\s+(?:on|this)\b[^;]{0,20}$", re.IGNORECASE)
 # a salutation in a page's first lines: a letter or memo, dated by its date line
 _SALUTATION = re.compile(r"(?im)^\s*(?:dear\s+\S|to\s+whom\s+it\s+may\s+concern)")
 
@@ -191,6 +200,10 @@ _SALUTATION = re.compile(r"(?im)^\s*(?:dear\s+\S|to\s+whom\s+it\s+may\s+concern)
 def _looks_like_letter(pages: Sequence[tuple[int | None, str]]) -> bool:
     first = next((text for _, text in pages if text.strip()), "")
     return bool(_SALUTATION.search(first[:800]))
+
+
+def _line_of(found: Located) -> tuple[int, int]:
+    return found.page_index, found.text.rfind("\n", 0, found.start)
 
 
 def _first(own: Sequence[OwnDate], rule: str) -> OwnDate | None:
@@ -206,22 +219,29 @@ def _choose(own: Sequence[OwnDate], labelled: Sequence[DateMention], pages: Sequ
     signatures = [o for o in own if o.rule == "signature block"]
     latest = max(signatures, key=lambda o: o.mention.value, default=None)
     cover = _first(own, "date line")
+    # "made as of X" dates the agreement; only "effective" says it takes effect then (the
+    # experts' answers treat a bare "as of" either way, so it is not asserted as effective)
     effective = definition
-    if effective is None and preamble is not None and AS_OF.search(preamble.mention.sentence.split(
+    if effective is None and preamble is not None and EFFECTIVE_WORD.search(preamble.mention.sentence.split(
             preamble.mention.raw)[0][-60:] if preamble.mention.raw in preamble.mention.sentence else ""):
-        effective = preamble  # "made and entered into effective/as of X": it speaks from X
+        effective = preamble  # "entered into effective September 10, 2015": it speaks from then
     if effective is None:
         effective = effective_as_of or _first(own, "term clause")
     whole = " ".join(text for _, text in pages)
-    if effective is None and latest is not None and LAST_SIGNED.search(whole):
-        effective = replace(latest, rule="latest signature", confidence=CONFIDENCE["latest signature"])
+    if effective is None and LAST_SIGNED.search(whole):
+        if latest is not None:
+            effective = replace(latest, rule="latest signature", confidence=CONFIDENCE["latest signature"])
+        elif preamble is not None and preamble.rule == "preamble" and _SIGNED_ON.search(
+                preamble.mention.sentence.split(preamble.mention.raw)[0][-40:]):
+            # in effect once signed, no signature dated: "entered into on January 24, 2014" says when
+            effective = replace(preamble, rule="preamble: signed on this date", confidence=CONFIDENCE["preamble"])
     if effective is None and preamble is not None and EFFECTIVE_IS_DATED.search(whole):
         effective = replace(preamble, rule="effective date defined as the date of the agreement",
                             confidence=CONFIDENCE["preamble"])
     # without a preamble date, a contract is dated when it was signed (the last signature
     # makes it), else by its cover page's date line, else by its stated effective date
     signed = replace(latest, rule="latest signature", confidence=CONFIDENCE["latest signature"]) if latest else None
-    dated = preamble or _first(own, "labelled date") or signed or cover or definition
+    dated = preamble or _first(own, "labelled date") or _first(own, "title page") or signed or cover or definition
     if kind == "letter" and cover is not None:
         # a letter (or a letter agreement) is dated by the date line above its salutation
         dated = replace(cover, rule="letter date", confidence=CONFIDENCE["letter date"])

@@ -14,7 +14,7 @@ import re
 
 from .mentions import Located
 
-__all__ = ["AS_OF", "EFFECTIVE_IS_DATED", "LAST_SIGNED", "is_other_documents", "own_rule"]
+__all__ = ["EFFECTIVE_WORD", "EFFECTIVE_IS_DATED", "LAST_SIGNED", "OTHER_DOCUMENT", "own_rule"]
 
 _DOC_NOUN = (
     r"(?:agreement|contract|amendment|addendum|memorandum|licen[cs]e|lease|deed|understanding|"
@@ -39,7 +39,7 @@ _TITLE_DATED = re.compile(rf"\b{_DOC_NOUN}\s*,?\s*(?:is\s+)?dated(?:\s+as\s+of)?
 _THIS_AGREEMENT_AFTER = re.compile(
     r"^\W{0,4}\(?\s*(?:this\s*[\"“”'‘’]|the\s*[\"“”'‘’]+\s*(?:agreement|contract)\s*[\"“”'‘’])", re.IGNORECASE
 )
-AS_OF = re.compile(r"\b(?:effective|as\s+of)\b[^;]{0,40}$", re.IGNORECASE)
+EFFECTIVE_WORD = re.compile(r"\beffective\b[^;]{0,40}$", re.IGNORECASE)
 _EFFECTIVE_AFTER = re.compile(
     r"^\W{0,6}\(?\s*(?:hereinafter\s+)?(?:(?:referred\s+to|defined)\s+as\s+)?(?:the|this)?\s*"
     r"[\"“”'‘’]+\s*(?:agreement\s+)?(?:effective|commencement)\s+date",
@@ -59,15 +59,17 @@ _TAKES_EFFECT = re.compile(
 )
 # another document's date: "the Credit Agreement, dated", "that certain Lease dated as of"
 _OTHER_DOCUMENT = re.compile(
-    r"(?P<name>(?:\b[\w&,.'’()-]+\s+){0,8}?)"
     rf"\b{_DOC_NOUN}s?\b(?:\s*\([^)]{{0,80}}\))?[^.;]{{0,80}}?"
     r"\b(?:dated|effective|entered\s+into|executed|made|signed)\b[^.;]{0,40}$",
     re.IGNORECASE,
 )
+_THIS = re.compile(r"\b(?:this|these)\b", re.IGNORECASE)
 _WAS_EFFECTIVE = re.compile(r"\b(?:which|that)\s+(?:was|were|became|has\s+been)\s+effective\b[^.;]{0,40}$", re.I)
 _RECITAL = re.compile(r"\bwhereas\b|\brecitals?\b", re.IGNORECASE)
+# "Date:" opening its line, or standing after another block's date on the same line
+# ("Date: 3-14-18 Date: 3-7-18", two signature blocks side by side)
 _DATE_LINE = re.compile(
-    r"(?:^|\n)[ \t]*(?:date|dated|date\s+signed|signature\s+date|date\s+of\s+signature)[ \t]*[:.]?[ \t]*$",
+    r"(?:^|\n|\d[ \t]+)[ \t]*(?:date|dated|date\s+signed|signature\s+date|date\s+of\s+signature)[ \t]*[:.]{0,2}[ \t]*$",
     re.IGNORECASE,
 )
 # "Signed: Dana Whitfield, 15/01/2024", "Signed for Northwind Retail Ltd: Greg Thornton, 15/01/2024"
@@ -77,7 +79,7 @@ _WITNESS = re.compile(r"in\s+witness\s+whereof[^.]{0,300}$", re.IGNORECASE | re.
 LAST_SIGNED = re.compile(
     r"(?:effective|take\s+effect|effective\s+date)[^.;]{0,80}?\b(?:date\s+(?:last|of\s+the\s+last)\s+"
     r"(?:signed|signature|executed)|later\s+of\s+the\s+dates?\s+(?:shown\s+by\s+the\s+)?signatures?|"
-    r"last\s+(?:party\s+to\s+)?sign)|\b(?:take|takes)\s+effect\s+(?:as\s+of\s+the\s+date\s+(?:when|on\s+which)|"
+    r"last\s+(?:party\s+to\s+)?sign|last\s+party\s+(?:hereto\s+)?(?:has\s+)?(?:signed|executed))|\b(?:take|takes)\s+effect\s+(?:as\s+of\s+the\s+date\s+(?:when|on\s+which)|"
     r"upon|on\s+the\s+date\s+of)\s+(?:the\s+)?(?:authori[sz]ed\s+representatives[^.;]{0,40}?\s+sign|signatures?|"
     r"execution|signing)",
     re.IGNORECASE,
@@ -125,27 +127,36 @@ def _sentence_start(found: Located) -> str:
     return before[cut + 1 :] if cut >= 0 else before
 
 
-def is_other_documents(found: Located) -> bool:
-    before = _sentence_start(found)
-    if _WAS_EFFECTIVE.search(before) or _RECITAL.search(before):
+def _speaks_of_another(found: Located, before: str) -> bool:
+    """True when the sentence so far (``before``) speaks of another document's date."""
+    if _WAS_EFFECTIVE.search(before):
         return True
-    other = _OTHER_DOCUMENT.search(before[-200:])
+    window = before[-200:]
+    other = _OTHER_DOCUMENT.search(window)
     if not other:
         return False
-    # "this Agreement dated ..." is our own; so is the title form "SUPPLY AGREEMENT dated
-    # May 1, 2002 (this "Agreement")"
-    if re.search(r"\b(?:this|these)\b", other.group(0), re.IGNORECASE):
+    # "this Agreement dated ..." is our own (the name's words before the noun are looked
+    # at too: "this Supply Agreement"); so is the title form "SUPPLY AGREEMENT dated May 1,
+    # 2002 (this "Agreement")"
+    named = window[max(0, other.start() - 80) : other.end()]
+    if _THIS.search(" ".join(named.split()[-9 - len(other.group(0).split()):])):
         return False
     return not _THIS_AGREEMENT_AFTER.match(_after(found))
 
 
-_PREAMBLE_PAGES = 3  # the preamble starts within the first pages with text (a cover or index before it)
+_PREAMBLE_PAGES = 6  # the preamble starts within the first pages with text (a cover and an index before it)
+# the title on a cover page: "MANUFACTURING AND SUPPLY AGREEMENT DATED AS OF January 1, 2013"
+_COVER_TITLE = re.compile(
+    r"\b(?:AGREEMENT|CONTRACT|AMENDMENT|ADDENDUM|LICEN[CS]E|LEASE|DEED|MEMORANDUM|ORDER)\s*,?\s+"
+    r"(?:DATED|Dated|dated)(?:\s+(?:AS\s+OF|as\s+of))?\s*$"
+)
+_COVER_REACH = 800
 
 
-def _in_preamble(found: Located, first_text_page: int) -> bool:
-    before, after = _sentence_start(found), _after(found)
-    if found.page_index >= first_text_page + _PREAMBLE_PAGES or is_other_documents(found):
+def _in_preamble(found: Located, first_text_page: int, other: bool, before: str) -> bool:
+    if found.page_index >= first_text_page + _PREAMBLE_PAGES or other:
         return False
+    after = _after(found)
     if _TITLE_DATED.search(before) and _THIS_AGREEMENT_AFTER.match(after):
         return True
     if not _PREAMBLE.search(before):
@@ -156,25 +167,34 @@ def _in_preamble(found: Located, first_text_page: int) -> bool:
     return verb is not None and not _YEAR.search(before[verb.end():])
 
 
+# what ``own_rule`` says of a date in "the Credit Agreement, dated ...", "which was
+# effective ...", or a recital: kept as a mention, never this document's
+OTHER_DOCUMENT = ("date", "another document's date")
+
+
 def own_rule(found: Located, first_text_page: int) -> tuple[str, str] | None:
-    """(label, rule) when ``found`` is one of the document's own dates, else None."""
+    """(label, rule) when ``found`` is one of the document's own dates, ``OTHER_DOCUMENT``
+    when it is another document's, else None (a date the document merely mentions)."""
     before, after = _sentence_start(found), _after(found)
     if _RECITAL.search(before):
-        return None  # a recital speaks of other documents and past events
+        return OTHER_DOCUMENT  # a recital speaks of other documents and past events
+    if found.page_index == first_text_page and found.start < _COVER_REACH and _COVER_TITLE.search(before):
+        return "signed", "title page"
+    other = _speaks_of_another(found, before)
     if _EFFECTIVE_AFTER.match(after) or _EFFECTIVE_BEFORE.search(_before(found, 80)):
         return "effective", "preamble and effective date definition" if _in_preamble(
-            found, first_text_page) else "effective date definition"
+            found, first_text_page, other, before) else "effective date definition"
     if _DATE_LINE.search(_line_before(found)) and _SIGNATURE_CUES.search(
         found.text[max(0, found.start - 600) : found.end + 300]
     ):
         return "signed", "signature block"
     if _WITNESS.search(_before(found, 400)) or _SIGNED_LINE.match(_line_before(found)):
         return "signed", "signature block"
-    if is_other_documents(found):
-        return None
+    if other:
+        return OTHER_DOCUMENT
     if found.page_index == first_text_page and found.start < _LABEL_TOP and _OWN_LABEL.match(_line_before(found)):
         return "date", "labelled date"
-    if _in_preamble(found, first_text_page):
+    if _in_preamble(found, first_text_page, other, before):
         verb = _LAST_VERB.search(before)
         if verb is not None and verb.group(0).lower().startswith("effective"):
             # "shall be effective as of May 1, 2020 and is made and entered into this 10th day

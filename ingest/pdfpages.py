@@ -9,6 +9,7 @@ PDFium also renders. PDFium is not thread-safe, so every call into it holds
 
 from __future__ import annotations
 
+import ctypes
 import math
 import re
 import threading
@@ -148,53 +149,56 @@ def _normalise_layer(text: str) -> str:
     return text.replace("\xa0", " ").replace("\xad", "-")
 
 
-@dataclass(frozen=True)
-class _Run:
-    """One line of the text layer as PDFium wrote it, and where it stands on the page."""
+# One line of the text layer as PDFium wrote it and where it stands: (text, left, bottom,
+# top) in page space. Plain tuples: there is one per line of every text page.
+_Run = tuple[str, float, float, float]
 
-    text: str
-    left: float
-    right: float
-    bottom: float
-    top: float
-
-
+_SHORT_LINE = 40  # characters: labels, values, addresses, table cells
+_FEW_SHORT = 0.1  # a page with no more than this share of short lines is running prose
 _PROSE = 25  # characters: a run this long on both sides of a row is prose, not label/value
 _COLUMN_ROWS = 0.3  # this share of rows holding two prose runs side by side means columns
 
 
 def _runs(textpage: pdfium.PdfTextPage, raw: str) -> list[_Run] | None:
+    """Every non-blank line with its first character's box; None when the page reads top
+    to bottom already (each line wholly below the one before), the common case."""
     if len(raw) != textpage.count_chars():
         return None  # characters and indices disagree (surrogates): keep the stream order
     runs: list[_Run] = []
     at = 0
+    in_order = True
+    previous_bottom = float("inf")
+    # one raw call per line, with reused out-parameters: the helper's get_charbox makes
+    # four doubles a call, and this runs on every text page
+    handle = textpage.raw
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    get_box = pdfium_c.FPDFText_GetCharBox
     for line in raw.split("\r\n"):
-        stripped = line.strip()
+        stripped = line.lstrip()
         if stripped:
-            first = at + len(line) - len(line.lstrip())
-            last = at + len(line.rstrip()) - 1
-            left, bottom, _, top = textpage.get_charbox(first)
-            _, bottom_last, right, top_last = textpage.get_charbox(last)
-            runs.append(_Run(line, left, right, min(bottom, bottom_last), max(top, top_last)))
+            get_box(handle, at + len(line) - len(stripped), left, right, bottom, top)
+            in_order = in_order and top.value < previous_bottom
+            previous_bottom = bottom.value
+            runs.append((line, left.value, bottom.value, top.value))
         at += len(line) + 2
-    return runs
+    return None if in_order else runs
 
 
 def _rows(runs: list[_Run]) -> list[list[_Run]]:
     """Runs grouped into visual rows (top to bottom), each row left to right."""
     rows: list[list[_Run]] = []
     bands: list[tuple[float, float]] = []
-    for run in sorted(runs, key=lambda r: -r.top):
-        middle = (run.top + run.bottom) / 2
-        for index, (bottom, top) in enumerate(bands):
-            if bottom <= middle <= top:
+    for run in sorted(runs, key=lambda r: -r[3]):
+        middle = (run[3] + run[2]) / 2
+        for index, (low, high) in enumerate(bands):
+            if low <= middle <= high:
                 rows[index].append(run)
                 break
         else:
             rows.append([run])
-            bands.append((run.bottom, run.top))
+            bands.append((run[2], run[3]))
     order = sorted(range(len(rows)), key=lambda i: -bands[i][1])
-    return [sorted(rows[i], key=lambda r: r.left) for i in order]
+    return [sorted(rows[i], key=lambda r: r[1]) for i in order]
 
 
 def _in_reading_order(textpage: pdfium.PdfTextPage, raw: str) -> str:
@@ -206,18 +210,19 @@ def _in_reading_order(textpage: pdfium.PdfTextPage, raw: str) -> str:
     with its value. A page set in two columns of prose keeps the stream order, which
     already reads each column through.
     """
+    lines = [line for line in raw.split("\r\n") if line.strip()]
+    if sum(len(line) < _SHORT_LINE for line in lines) <= _FEW_SHORT * len(lines):
+        return raw  # running prose: its lines are written in order (and positions cost a call each)
     runs = _runs(textpage, raw)
     if runs is None or len(runs) < 2:
         return raw
     rows = _rows(runs)
-    if len(rows) == len(runs) and all(a.top >= b.top for a, b in zip(runs, runs[1:], strict=False)):
-        return raw  # already one run per row, top to bottom
     prose_pairs = sum(
-        1 for row in rows if len(row) >= 2 and sum(len(r.text.strip()) >= _PROSE for r in row) >= 2
+        1 for row in rows if len(row) >= 2 and sum(len(r[0].strip()) >= _PROSE for r in row) >= 2
     )
     if prose_pairs >= 5 and prose_pairs >= _COLUMN_ROWS * len(rows):
         return raw
-    return "\r\n".join("   ".join(run.text.strip() for run in row) for row in rows)
+    return "\r\n".join("   ".join(run[0].strip() for run in row) for row in rows)
 
 
 def page_texts(doc: pdfium.PdfDocument) -> list[str]:

@@ -83,15 +83,21 @@ _ANNIVERSARY = re.compile(
     rf"{_START_REF}",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z(\d“\"])|\n\s*\n")
+# sentence ends: "." or ";" then space before a capital, a digit or an opening bracket or
+# quote; or a blank line. Matched as one character class and checked after: an
+# alternation would be tried at every position of every page.
+_STOP = re.compile(r"[.;\n]\s+")
+_OPENS = frozenset("(“\"")
+# both matched at the places their key word stands (found with str.find): as searches
+# they are tried at every position of every page
 _RENEWAL = re.compile(
-    r"\b(?:automatically\s+)?(?:renew(?:ed|s)?|extend(?:ed|s)?)\b[^.;]{0,40}?\bfor\s+(?:(?:successive|additional|"
+    r"(?:renew(?:ed|s)?|extend(?:ed|s)?)\b[^.;]{0,40}?\bfor\s+(?:(?:successive|additional|"
     rf"further|consecutive|subsequent)\s+)*(?:(?:periods?|terms?)\s+of\s+)?{_DURATION}",
     re.IGNORECASE,
 )
-_NOTICE = re.compile(
-    rf"\b(?:at\s+least|not\s+less\s+than|no\s+less\s+than|upon|with|giving)\s+{_DURATION}[\"”']?\s*(?:\'|’)?\s*"
-    r"(?:prior\s+)?(?:written\s+)?notice",
+_NOTICE_BEFORE = re.compile(
+    rf"\b(?:at\s+least|not\s+less\s+than|no\s+less\s+than|upon|with|giving)\s+{_DURATION}[\"”'’]*\s*"
+    r"(?:prior\s+)?(?:written\s+)?$",
     re.IGNORECASE,
 )
 _SECTION = re.compile(r"(?:^|\n)\s*(?:(?:section|article|clause)\s+)?(?P<s>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S", re.I)
@@ -171,12 +177,48 @@ def _anchor(ref: str, effective: date | None, dated: date | None) -> tuple[date,
     return None
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    spans, at = [], 0
-    for boundary in _SENTENCE_END.finditer(text):
-        spans.append((at, boundary.start()))
-        at = boundary.end()
-    spans.append((at, len(text)))
+def _ends_sentence(text: str, stop: re.Match[str]) -> int | None:
+    """Where the sentence before ``stop`` ends, or None when ``stop`` ends none."""
+    gap = stop.group(0)
+    if gap[0] == "\n":
+        return stop.start() if gap.count("\n") >= 2 else None  # one line break: same sentence
+    following = text[stop.end() : stop.end() + 1]
+    if following and (following.isupper() or following.isdigit() or following in _OPENS):
+        return stop.start() + 1
+    return None
+
+
+_REACH = 2000  # how far back a sentence's start is looked for
+
+
+def _sentence_at(text: str, position: int) -> tuple[int, int]:
+    """The (start, end) of the sentence holding ``position``."""
+    start = None
+    reach = 300  # most sentences start this close; look further only when this one did not
+    while start is None:
+        low = max(0, position - reach)
+        for stop in _STOP.finditer(text, low, position):
+            if _ends_sentence(text, stop) is not None:
+                start = stop.end()
+        if start is None and (low == 0 or reach >= _REACH):
+            start = low
+        reach *= 2
+    for stop in _STOP.finditer(text, position):
+        end = _ends_sentence(text, stop)
+        if end is not None:
+            return start, end
+    return start, len(text)
+
+
+def _term_sentences(text: str, lower: str, dates: Sequence[Located]) -> list[tuple[int, int]]:
+    """The sentences that could end a term: those holding a date, a duration or an
+    anniversary (only these are read: the clause must say when, or for how long)."""
+    anchors = sorted({found.start for found in dates} | set(_at_words(lower, "year", "month", "anniversar")))
+    spans: list[tuple[int, int]] = []
+    for anchor in anchors:
+        if spans and spans[-1][0] <= anchor < spans[-1][1]:
+            continue
+        spans.append(_sentence_at(text, anchor))
     return spans
 
 
@@ -259,10 +301,14 @@ def read_term(pages: Sequence[tuple[int | None, str]], located: Sequence[Located
                            rule="labelled expiration date")
             break
     renewal = notice = ""
+    by_page: dict[int, list[Located]] = {}
+    for found in located:
+        by_page.setdefault(found.page_index, []).append(found)
     for index, (number, text) in enumerate(pages):
         flat = text.replace("\n", " ")
-        on_page = [found for found in located if found.page_index == index]
-        for a, b in _sentences(text):
+        lower = flat.lower()
+        on_page = by_page.get(index, [])
+        for a, b in _term_sentences(text, lower, on_page) if end is None else ():
             if end is not None:
                 break
             sentence = flat[a:b]
@@ -276,15 +322,36 @@ def read_term(pages: Sequence[tuple[int | None, str]], located: Sequence[Located
                                section=_section(text, stated.start))
                 break
             end = _computed_end(text, a, b, number, _cued(flat, a, dates, _START_CUE), effective, dated)
-        if not renewal:
-            found = _RENEWAL.search(flat)
-            if found and _count(found):
-                renewal = (f"renews for {_unit_words(_count(found) or 0, found['unit'])}"
-                           f"{_where(_section(text, found.start()), number)}")
-        if not notice:
-            found = _NOTICE.search(flat)
-            if found and _count(found) and re.search(
-                    r"renew|expir", flat[max(0, found.start() - 200) : found.end() + 100], re.IGNORECASE):
-                notice = (f"{_unit_words(_count(found) or 0, found['unit'])}' notice"
-                          f"{_where(_section(text, found.start()), number)}")
+        renewal = renewal or _renewal(flat, lower, text, number)
+        notice = notice or _notice(flat, lower, text, number)
     return TermFacts(end, renewal, notice)
+
+
+def _at_words(lower: str, *words: str) -> list[int]:
+    places = []
+    for word in words:
+        at = lower.find(word)
+        while at >= 0:
+            places.append(at)
+            at = lower.find(word, at + 1)
+    return sorted(places)
+
+
+def _renewal(flat: str, lower: str, text: str, number: int | None) -> str:
+    for at in _at_words(lower, "renew", "extend"):
+        found = _RENEWAL.match(flat, at)
+        if found and (count := _count(found)):
+            return f"renews for {_unit_words(count, found['unit'])}{_where(_section(text, at), number)}"
+    return ""
+
+
+def _notice(flat: str, lower: str, text: str, number: int | None) -> str:
+    for at in _at_words(lower, "notice"):
+        window = lower[max(0, at - 80) : at]
+        if "day" not in window and "month" not in window and "year" not in window:
+            continue
+        found = _NOTICE_BEFORE.search(flat, max(0, at - 80), at)
+        if found and (count := _count(found)) and re.search(
+                r"renew|expir", lower[max(0, at - 250) : at + 100]):
+            return f"{_unit_words(count, found['unit'])}' notice{_where(_section(text, found.start()), number)}"
+    return ""

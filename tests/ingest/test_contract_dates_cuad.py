@@ -1,7 +1,8 @@
 """The contract dates against experts' answers on the CUAD development set (80 contracts).
 
-Floors and ceilings, not exact counts: they hold the figures bench/contract_dates.py
-measured (bench/README.md) so that a change that makes dates worse fails here.
+Floors and ceilings, not exact counts: they hold the figures bench/dates.py measured
+(bench/README.md) so that a change that makes dates worse fails here. The figures are
+printed (``pytest -s``) as the issue asks.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def test_document_effective_and_expiry_dates_match_the_experts() -> None:
         _score(_iso(answers["expiration_date"]), found.expiry.mention.value if found.expiry else None,
                tallies["expiry"])
     document, effective, expiry = tallies["document"], tallies["effective"], tallies["expiry"]
-    assert document["right"] >= 71 and document["wrong"] <= 3, document
-    assert effective["right"] >= 50 and effective["wrong"] <= 1 and effective["asserted where absent"] <= 7, effective
-    assert expiry["right"] >= 30 and expiry["wrong"] <= 3 and expiry["asserted where absent"] <= 1, expiry
+    accuracy = document["right"] / len(truth)
+    asserted = effective["right"] + effective["wrong"] + effective["asserted where absent"]
+    precision = effective["right"] / max(1, asserted)
+    recall = effective["right"] / max(1, effective["right"] + effective["wrong"] + effective["missing"])
+    expiry_recall = expiry["right"] / max(1, expiry["right"] + expiry["wrong"] + expiry["missing"])
+    print(f"\ncuad-dev: document date {accuracy:.1%}, effective precision {precision:.2f} recall {recall:.2f}, "
+          f"expiry recall {expiry_recall:.2f}")
+    assert accuracy >= 0.95, document
+    assert precision >= 0.95 and recall >= 0.85, effective
+    assert expiry_recall >= 0.70 and expiry["wrong"] <= 3 and expiry["asserted where absent"] <= 1, expiry

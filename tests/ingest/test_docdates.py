@@ -19,18 +19,22 @@ def _own(text: str) -> tuple[date | None, date | None]:
     ("text", "dated", "effective"),
     [
         ('THIS CONSULTING AGREEMENT (this "Agreement") is made and entered into as of March 14, 2011 by and '
-         "between A and B.", date(2011, 3, 14), date(2011, 3, 14)),
+         "between A and B.", date(2011, 3, 14), None),  # "as of" dates it; it does not say effective
         ("This Agreement is entered into as of the 14th day of March, 2011, between X and Y.",
-         date(2011, 3, 14), date(2011, 3, 14)),
+         date(2011, 3, 14), None),
+        ("This Promotion Agreement is entered into effective September 10, 2015 between A and B.",
+         date(2015, 9, 10), date(2015, 9, 10)),
         # the definition wins the effective role over the preceding "dated"
         ('This Agreement dated January 5, 2020 is effective as of February 1, 2020 (the "Effective Date") '
          "between A and B.", date(2020, 1, 5), date(2020, 2, 1)),
         ('SPONSORSHIP AGREEMENT dated as of May 1, 2002 (this "Agreement") between X and Y.',
-         date(2002, 5, 1), date(2002, 5, 1)),
+         date(2002, 5, 1), None),
+        ("THE EFFECTIVE DATE OF THIS RESELLER AGREEMENT SHALL BE: Sept 29, 2004", date(2004, 9, 29),
+         date(2004, 9, 29)),
     ],
 )
 def test_the_preamble_and_the_effective_date_definition_are_the_documents_own(
-    text: str, dated: date, effective: date
+    text: str, dated: date, effective: date | None
 ) -> None:
     assert _own(text) == (dated, effective)
 
@@ -136,3 +140,38 @@ def test_a_letter_is_dated_by_its_date_line_not_the_dates_it_speaks_of() -> None
     found = document_dates([(1, text)])
     assert found.dated is not None and found.dated.mention.value == date(2024, 3, 12)
     assert found.dated.rule == "letter date"
+
+
+def test_a_cover_titles_date_and_a_preamble_past_the_index_are_the_documents_own() -> None:
+    cover = "MANUFACTURING AND SUPPLY AGREEMENT\nDATED AS OF January 1, 2013\nBETWEEN A, INC. AND B, S.p.A."
+    index = "TABLE OF CONTENTS\n1. Definitions 1\n2. Supply 4"
+    preamble = 'This Manufacturing and Supply Agreement (this "Agreement") is dated January 1st, 2013, between A and B.'
+    only_cover = document_dates([(1, cover), (2, index)])
+    assert only_cover.dated is not None and only_cover.dated.rule == "title page"
+    found = document_dates([(1, cover), (2, index), (3, index), (4, index), (5, preamble)])
+    assert found.dated is not None and (found.dated.rule, found.dated.mention.page) == ("preamble", 5)
+
+
+def test_signature_blocks_side_by_side_each_count_and_the_latest_dates_it() -> None:
+    text = ("IN WITNESS WHEREOF, the parties sign.\nBy: /s/ Markus Frick By: /s/ Steven Raack\n"
+            "Name: Markus Frick Name: Steven Raack\nTitle: Director Title: CEO\nDate: 3-14-18 Date: 3-7-18\n"
+            "The Effective Date of this Agreement shall be the later of the dates shown by the signatures below.")
+    found = document_dates([(1, text)])
+    assert {m.value for m in found.mentions if m.reason.startswith("signature block")} == {
+        date(2018, 3, 14), date(2018, 3, 7)}
+    assert found.dated is not None and found.dated.mention.value == date(2018, 3, 14)
+    assert found.effective is not None and found.effective.mention.value == date(2018, 3, 14)
+
+
+def test_in_effect_once_signed_with_only_the_preambles_date_of_signing() -> None:
+    text = ("This Cooperation Agreement is entered into on January 24, 2014 in Beijing by A and B.\n\n"
+            "This Agreement shall take effect as of the date when the authorized representatives of the Parties "
+            "sign hereon.")
+    found = document_dates([(1, text)])
+    assert found.effective is not None and found.effective.mention.value == date(2014, 1, 24)
+    assert found.effective.mention.reason == "in effect when signed: the preamble's date of signing"
+
+
+def test_a_notarys_commission_expiry_is_no_deadline() -> None:
+    found = document_dates([(9, "Notary Public, Cobb County, GA\nMy Commission expires Aug. 10, 2010")])
+    assert [m.label for m in found.mentions] == ["date"]
