@@ -202,6 +202,18 @@ def _looks_like_letter(pages: Sequence[tuple[int | None, str]]) -> bool:
     return bool(_SALUTATION.search(first[:800]))
 
 
+def _near(word: str, text: str, pattern: re.Pattern[str], before: int = 30, after: int = 160) -> bool:
+    """``pattern`` found around an occurrence of ``word`` (lower case) in ``text``: these
+    patterns all hold their word, and a whole-document search tries every position."""
+    lower = text.lower()
+    at = lower.find(word)
+    while at >= 0:
+        if pattern.search(text, max(0, at - before), at + after):
+            return True
+        at = lower.find(word, at + 1)
+    return False
+
+
 def _line_of(found: Located) -> tuple[int, int]:
     return found.page_index, found.text.rfind("\n", 0, found.start)
 
@@ -228,14 +240,16 @@ def _choose(own: Sequence[OwnDate], labelled: Sequence[DateMention], pages: Sequ
     if effective is None:
         effective = effective_as_of or _first(own, "term clause")
     whole = " ".join(text for _, text in pages)
-    if effective is None and LAST_SIGNED.search(whole):
+    signed_on = preamble is not None and preamble.rule == "preamble" and bool(_SIGNED_ON.search(
+        preamble.mention.sentence.split(preamble.mention.raw)[0][-40:]))
+    # (the clause is only looked for when there is a signing date it could point at)
+    if effective is None and (latest is not None or signed_on) and _near("effect", whole, LAST_SIGNED):
         if latest is not None:
             effective = replace(latest, rule="latest signature", confidence=CONFIDENCE["latest signature"])
-        elif preamble is not None and preamble.rule == "preamble" and _SIGNED_ON.search(
-                preamble.mention.sentence.split(preamble.mention.raw)[0][-40:]):
+        elif preamble is not None:
             # in effect once signed, no signature dated: "entered into on January 24, 2014" says when
             effective = replace(preamble, rule="preamble: signed on this date", confidence=CONFIDENCE["preamble"])
-    if effective is None and preamble is not None and EFFECTIVE_IS_DATED.search(whole):
+    if effective is None and preamble is not None and _near("date", whole, EFFECTIVE_IS_DATED, 40):
         effective = replace(preamble, rule="effective date defined as the date of the agreement",
                             confidence=CONFIDENCE["preamble"])
     # without a preamble date, a contract is dated when it was signed (the last signature

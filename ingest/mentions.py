@@ -26,7 +26,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "deadline",
         re.compile(
             r"no later than|not later than|on or before|deadline|prior to|by the end of|"
-            r"\buntil\b|\bexpir\w*|"
+            r"\buntil\b|\bexpir\w*\b[^.;\n]{0,40}$|"
             r"\b(?:deliver|submit|complet|provid|return|send|sent|file|finish|respon)\w*"
             r"\b[^.;:]{0,80}?\bby(?: the)?\s*$"
         ),
@@ -250,6 +250,11 @@ def _sentence(text: str, starts: Sequence[int], found: FoundDate) -> tuple[int, 
 
 # a notary's stamp ("My Commission Expires: Aug. 10, 2010") is nobody's deadline in the case
 _NOTARY = re.compile(r"commission\s+expires?\s*:?\s*$")
+# "expected to occur on or before", "anticipated to be no later than": a forecast, not a deadline
+_FORECAST = re.compile(r"\b(?:expect|anticipat|estimat|forecast|project)\w*\b[^.;,()]{0,60}$")
+# after a date only a cue right next to it speaks of it ("June 30 deadline", "(the
+# "Effective Date")"); further on it is the next clause's ("... WO 2014/113742 N/A Expired")
+_AFTER_NEAR = 14
 
 
 def _label(before: str, after: str) -> str:
@@ -263,9 +268,11 @@ def _label(before: str, after: str) -> str:
             if best_distance is None or distance < best_distance:
                 best, best_distance = label, distance
     if best_distance is not None:
+        if best == "deadline" and _FORECAST.search(before[: len(before) - best_distance]):
+            return "date"
         return best
     for label, cue in _CUES:
-        if cue.search(after):
+        if cue.search(after if label == "effective" else after[:_AFTER_NEAR]):
             return label
     return "date"
 

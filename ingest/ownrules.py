@@ -64,6 +64,9 @@ _OTHER_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 _THIS = re.compile(r"\b(?:this|these)\b", re.IGNORECASE)
+_THAT_CERTAIN = re.compile(r"\b(?:that|those)\s+certain\b", re.IGNORECASE)
+# a renewal or extension period's start is not when this document took effect
+_RENEWAL = re.compile(r"\brenew\w*|\bextend\w*|\bextension\b|\badditional\b", re.IGNORECASE)
 _WAS_EFFECTIVE = re.compile(r"\b(?:which|that)\s+(?:was|were|became|has\s+been)\s+effective\b[^.;]{0,40}$", re.I)
 _RECITAL = re.compile(r"\bwhereas\b|\brecitals?\b", re.IGNORECASE)
 # "Date:" opening its line, or standing after another block's date on the same line
@@ -139,6 +142,8 @@ def _speaks_of_another(found: Located, before: str) -> bool:
     # at too: "this Supply Agreement"); so is the title form "SUPPLY AGREEMENT dated May 1,
     # 2002 (this "Agreement")"
     named = window[max(0, other.start() - 80) : other.end()]
+    if _THAT_CERTAIN.search(named):
+        return True  # "that certain Lease dated as of ... (the "Lease")": drafting's way to cite another document
     if _THIS.search(" ".join(named.split()[-9 - len(other.group(0).split()):])):
         return False
     return not _THIS_AGREEMENT_AFTER.match(_after(found))
@@ -201,7 +206,9 @@ def own_rule(found: Located, first_text_page: int) -> tuple[str, str] | None:
             # of January, 2020": the date it was made dates it; this one is when it takes effect
             return "effective", "preamble, effective as of"
         return "signed", "preamble"
-    if _TAKES_EFFECT.search(before):
+    takes_effect = _TAKES_EFFECT.search(before)
+    if takes_effect and not _RENEWAL.search(takes_effect.group(0)) and not _YEAR.search(
+            before[takes_effect.start():]):
         return "effective", "term clause"
     if (
         found.page_index == first_text_page

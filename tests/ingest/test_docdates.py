@@ -175,3 +175,19 @@ def test_in_effect_once_signed_with_only_the_preambles_date_of_signing() -> None
 def test_a_notarys_commission_expiry_is_no_deadline() -> None:
     found = document_dates([(9, "Notary Public, Cobb County, GA\nMy Commission expires Aug. 10, 2010")])
     assert [m.label for m in found.mentions] == ["date"]
+
+
+def test_that_certain_agreement_is_another_document_even_when_defined_here() -> None:
+    text = ("A. The Partnership and Manager entered into that certain Management and Maintenance Agreement, "
+            'dated as of September 1, 1989 (the "Agreement").')
+    found = document_dates([(1, text)])
+    assert found.dated is None and found.effective is None
+    assert [(m.label, m.reason) for m in found.mentions] == [("date", "another document's date")]
+
+
+def test_a_renewal_periods_start_is_not_the_effective_date() -> None:
+    text = ("8.1 The Company may renew this Agreement on the same terms and conditions for one (1) additional "
+            "five year period that shall begin on January 1, 2005 and end on December 31, 2009.")
+    found = document_dates([(4, text)])
+    assert found.effective is None
+    assert "effective" not in {m.label for m in found.mentions}

@@ -111,3 +111,25 @@ def test_section_numbers_are_not_dates(text: str) -> None:
 )
 def test_dates_as_contracts_and_ocr_write_them(text: str, expected: date) -> None:
     assert [found.value for found in find_dates(text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a forecast is not an obligation
+        "TAG and LMG expect that the Conversion Date will occur on or before October 31, 2009.",
+        "when the registration statement is effective (anticipated to be no later than November 30, 1999)",
+        # a schedule's status column: "Expired" belongs to the row, not to the next row's date
+        "US 14/831,020 8/20/2015 Published\nElements PCT PCT/US2015/055403 10/13/2015 WO 2016/058007 N/A Expired\n"
+        "Processing for the\nExtraction of Rare Earth   US 15/517,884 10/13/2015 -- -- Pending",
+        # a notary's commission, after the date of the notarial act
+        "Given under my hand and seal this 7th day of February, 2007 My Commission Expires: /s/ T. Bowerman",
+    ],
+)
+def test_no_deadline_where_nothing_is_due(text: str) -> None:
+    assert "deadline" not in {m.label for m in date_mentions([(1, text)])}
+
+
+def test_a_cue_right_after_the_date_still_counts() -> None:
+    mentions = date_mentions([(1, "Remember the 30 June 2024 deadline for the filing.")])
+    assert [m.label for m in mentions] == ["deadline"]
