@@ -8,6 +8,8 @@ PYTHON ?= $(shell for p in python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13*/bin/
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core unzip
 # the browser tests (tests/web, Playwright) drive Debian's chromium: the registries here have no browser downloads
 APT_PACKAGES += chromium
+# the import-imap tests run a real IMAP server (dovecot, as the current user, in a temp dir)
+APT_PACKAGES += dovecot-imapd
 # Language packs for OCR: CASEFILE_OCR_LANGUAGES=eng+deu installs tesseract-ocr-deu too.
 OCR_LANGS := $(subst +, ,$(or $(CASEFILE_OCR_LANGUAGES),eng))
 APT_PACKAGES += $(foreach l,$(OCR_LANGS),tesseract-ocr-$(l))

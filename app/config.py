@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="how long a writer waits, retrying, for another writer to finish"
     )
     ingest_batch: int = Field(default=200, ge=1, description="mailbox messages committed together")
+    imap_fetch_bytes: int = Field(
+        default=8 * MiB, gt=0, description="IMAP messages downloaded per request, up to this many bytes (one at least)"
+    )
 
     silence_days: int = Field(default=7, ge=1)
 

@@ -14,7 +14,7 @@ from .models import Meta
 
 __all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
 _BACKFILL_BATCH = 2000
 
@@ -62,10 +62,18 @@ def _add_mention_reason(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE date_mention ADD COLUMN reason VARCHAR NOT NULL DEFAULT ''"))
 
 
+def _add_imap_folder_state(conn: Connection) -> None:
+    """v4 -> v5: ``imap_folder_state``, how far ``casefile import-imap`` got in each folder.
+
+    A new table only: ``create_all`` (run just before) has already made it; this step is
+    what records that the archive has it, so an older Casefile refuses to open it."""
+    SQLModel.metadata.tables["imap_folder_state"].create(conn, checkfirst=True)
+
+
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
 _MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason,
+    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason, 4: _add_imap_folder_state,
 }
 
 

@@ -10,6 +10,7 @@
     ├── Forbidden           the account may not do this (a lawyer changing evidence)
     ├── TooManyAttempts     sign-ins refused for a while after repeated failures
     ├── ArchiveBusy         another writer holds the archive for too long
+    ├── MailServerProblem   an IMAP server could not be reached, trusted or signed in to
     └── IntegrityProblem    verification found the archive altered or incomplete
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "IntegrityProblem",
     "InvalidInput",
     "ItemNotFound",
+    "MailServerProblem",
     "NotFound",
     "NotSignedIn",
     "TooManyAttempts",
@@ -72,6 +74,10 @@ class TooManyAttempts(CasefileError):
 
 class ArchiveBusy(CasefileError):
     pass
+
+
+class MailServerProblem(CasefileError):
+    """Raised before anything is fetched; the message never contains the password."""
 
 
 class IntegrityProblem(CasefileError):

@@ -34,6 +34,7 @@ from .search import try_sync_index
 
 __all__ = [
     "PENDING", "Counted", "IngestReport", "ingest_bytes", "ingest_paths", "ingest_received", "iter_files",
+    "received_again",
 ]
 
 log = logging.getLogger(__name__)
@@ -118,15 +119,22 @@ def ingest_bytes(
     client: str | None = None,
     password: str | None = None,
     actor: str | None = None,
+    origin: str = "upload",
+    index: bool = True,
 ) -> IngestReport:
-    """Ingests one uploaded file held in memory."""
+    """Ingests one file held in memory (an upload, a message fetched from a mail server).
+
+    ``origin`` is where the bytes came from, as the custody entry records it; with
+    ``index=False`` the search index catches up at its next sync (see ``ingest_paths``).
+    """
     report = IngestReport()
     run = IngestRun(archive, client, _context(archive, password), actor or archive.settings.actor, report)
     _prepare_client(run)
     name = Path(filename.replace("\\", "/")).name or "upload"
     blob = archive.blobs.put_stream(io.BytesIO(data))
-    _ingest_stored(run, blob, name, None, origin="upload")
-    _index(archive, report)
+    _ingest_stored(run, blob, name, None, origin=origin)
+    if index:
+        _index(archive, report)
     return report
 
 
@@ -195,7 +203,7 @@ def _ingest_stored(
         with run.archive.write(run.actor) as uow:
             existing = existing_top_level(uow.session, blob.sha256)
             if existing is not None and existing[1] != "extracting":
-                _received_again(uow, report, existing[0], blob.sha256, filename, origin)
+                received_again(uow, report, existing[0], blob.sha256, filename, origin)
                 return
         if existing is not None:  # a container an earlier run stopped reading part-way
             _resume(run, existing[0], blob, filename, mtime)
@@ -225,7 +233,7 @@ def _ingest_stored(
         with run.archive.write(run.actor) as uow:
             existing = existing_top_level(uow.session, blob.sha256)
             assert existing is not None
-            _received_again(uow, report, existing[0], blob.sha256, filename, origin)
+            received_again(uow, report, existing[0], blob.sha256, filename, origin)
         return
     if streamed:
         record_stream(run, top, record.children, filename)
@@ -236,9 +244,10 @@ def _same_bytes_raced(exc: IntegrityError) -> bool:
     return "ux_item_top_sha256" in message or "UNIQUE constraint failed: item.sha256" in message
 
 
-def _received_again(
+def received_again(
     uow: UnitOfWork, report: IngestReport, item_id: int, sha256: str, filename: str, origin: str
 ) -> None:
+    """Records (in ``uow``'s ledger) that bytes already stored as ``item_id`` arrived again, and counts it."""
     uow.ledger.append(
         actor=uow.actor, action="received-again", item_id=item_id,
         details={"sha256": sha256, "filename": filename, "origin": origin},

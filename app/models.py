@@ -18,6 +18,7 @@ __all__ = [
     "DateMentionRow",
     "DerivedFile",
     "INGEST_STATES",
+    "ImapFolderState",
     "Item",
     "ItemCorrection",
     "ItemNote",
@@ -261,3 +262,25 @@ class Job(SQLModel, table=True):
     finished_at_utc: datetime | None = None
     # a running job's worker pushes this forward; a job whose lease ran out was abandoned
     lease_until_utc: datetime | None = None
+
+
+class ImapFolderState(SQLModel, table=True):
+    """How far ``casefile import-imap`` got in one folder of one mail account.
+
+    Every message of the folder with a UID up to ``last_uid`` (and, when ``since`` is set,
+    received on or after that day) is in the archive, as long as the server's
+    ``uidvalidity`` is unchanged: a later import starts after ``last_uid``. No password
+    or other secret is ever kept here.
+    """
+
+    __tablename__ = "imap_folder_state"
+    __table_args__ = (UniqueConstraint("host", "username", "folder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str  # lower case, as the server was named
+    username: str
+    folder: str
+    uidvalidity: int
+    last_uid: int = 0
+    since: date | None = None  # the --since of the runs that stored up to last_uid
+    updated_at_utc: datetime = Field(default_factory=utc_now)

@@ -9,6 +9,7 @@ from . import (
     accounts,  # noqa: F401
     bundle,  # noqa: F401
     evidence,  # noqa: F401  (registers its commands)
+    imap,  # noqa: F401
     search,  # noqa: F401
     timeline,  # noqa: F401
 )

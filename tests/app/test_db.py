@@ -53,10 +53,11 @@ def test_a_version_1_archive_gains_the_stored_text_digest(tmp_path: Path) -> Non
         db.execute("DROP INDEX ux_item_top_sha256")
         db.execute("ALTER TABLE item DROP COLUMN ingest_state")
         db.execute("ALTER TABLE date_mention DROP COLUMN reason")
+        db.execute("DROP TABLE imap_folder_state")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     migrated = open_archive(Settings(data=data, actor="t"))
     with migrated.read() as session:
-        assert schema_version(session) == SCHEMA_VERSION == 4
+        assert schema_version(session) == SCHEMA_VERSION == 5
     after = json.loads(timeline_json(migrated, client="northwind", now=CLOCK))
     migrated.close()
     assert _digests(data) == ingested  # worked out again from the stored text, identically
@@ -136,7 +137,7 @@ def test_a_version_3_archive_gains_mention_reasons_and_new_ingests_fill_them(tmp
     assert old_rows > 0
     migrated = open_archive(Settings(data=data, actor="t"))
     with migrated.read() as session:
-        assert schema_version(session) == 4
+        assert schema_version(session) == SCHEMA_VERSION
     ingest_paths(migrated, paths=[SAMPLES / "northwind" / "contracts" / "consultancy-agreement-signed.pdf"],
                  client="northwind")
     migrated.close()
@@ -144,3 +145,20 @@ def test_a_version_3_archive_gains_mention_reasons_and_new_ingests_fill_them(tmp
         reasons = {r for (r,) in db.execute("SELECT reason FROM date_mention")}
     assert "" in reasons  # the older rows, labelled before reasons were kept
     assert reasons - {""}  # the new ingest says why its dates have their labels
+
+
+def test_a_version_4_archive_gains_the_imap_folder_state_table(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    open_archive(Settings(data=data, actor="t")).close()
+    with sqlite3.connect(data / "archive.db") as db:
+        db.execute("DROP TABLE imap_folder_state")
+        db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    migrated = open_archive(Settings(data=data, actor="t"))
+    try:
+        with migrated.read() as session:
+            assert schema_version(session) == SCHEMA_VERSION == 5
+    finally:
+        migrated.close()
+    with sqlite3.connect(data / "archive.db") as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(imap_folder_state)")}
+    assert {"host", "username", "folder", "uidvalidity", "last_uid", "since"} <= columns
