@@ -23,25 +23,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
-import ssl
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from imapclient import IMAPClient
-from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from sqlmodel import Session, select
 
 from .archive import Archive
 from .blobs import BlobStore
 from .clients import validate_slug
-from .errors import MailServerProblem
+from .imap_connection import DEFAULT_PORTS, MailServer, Security, connect, open_folder, scrub
 from .ingest_run import IngestReport, existing_top_level, stored_email
 from .ingesting import ingest_bytes, received_again, storage_problem
 from .models import ImapFolderState, Item, utc_now
@@ -49,30 +46,11 @@ from .search import try_sync_index
 
 __all__ = ["DEFAULT_PORTS", "ImapImportReport", "ImapProgress", "MailServer", "Security", "import_imap"]
 
-Security = Literal["tls", "starttls", "none"]
-DEFAULT_PORTS: dict[str, int] = {"tls": 993, "starttls": 143, "none": 143}
 ImapProgress = Callable[[str, int, int], None]  # (what is happening, messages done, messages to fetch)
 
 _MAX_BATCH_MESSAGES = 100  # per FETCH, whatever their size (CASEFILE_IMAP_FETCH_BYTES bounds the bytes)
 _SIZE_CHUNK = 1000  # UIDs per RFC822.SIZE request: keeps each command line short
 _MSGID = re.compile(rb"<[^<>\s]+>")  # as ingest/mail.py reads a Message-ID header
-_COMMAND = re.compile(r"^command: \S+ => ")
-
-
-@dataclass(frozen=True)
-class MailServer:
-    """Where to connect and how: ``security`` is tls (IMAPS), starttls, or none (plain text)."""
-
-    host: str
-    username: str
-    port: int | None = None  # default: 993 for tls, 143 otherwise
-    security: Security = "tls"
-    ca_file: Path | None = None  # trust this certificate (a server's own) instead of the system's
-    timeout: float = 60.0  # seconds without an answer before giving up
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port or DEFAULT_PORTS[self.security]}"
 
 
 @dataclass
@@ -162,7 +140,7 @@ def import_imap(
     client = validate_slug(client)  # a typo fails here, not after a long download
     actor = actor or archive.settings.actor
     report = ImapImportReport(host=server.host, user=server.username, folder=folder)
-    imap = _connect(server, password)
+    imap = connect(server, password)
     try:
         _run(archive, imap, server, password, folder, client, since, actor, progress, report)
     finally:
@@ -183,7 +161,7 @@ def _run(
     archive: Archive, imap: IMAPClient, server: MailServer, password: str, folder: str, client: str,
     since: date | None, actor: str, progress: ImapProgress | None, report: ImapImportReport,
 ) -> None:
-    report.uidvalidity = _open_folder(imap, server, password, folder)
+    report.uidvalidity = open_folder(imap, server, password, folder)
     key = _Folder(server.host.lower(), server.username, folder, report.uidvalidity, since, server.address)
     with archive.read() as session:
         state = _state(session, key)
@@ -225,103 +203,6 @@ def _run(
     if not report.errors and (state is None or report.restarted) and report.last_uid == 0:
         with archive.write(actor) as uow:  # an empty (or renumbered) folder read to the end is known
             _save_state(uow.session, key, 0)
-
-
-def _connect(server: MailServer, password: str) -> IMAPClient:
-    """A signed-in connection, or ``MailServerProblem`` saying in one line why not."""
-    address = server.address
-    context = _tls_context(server.ca_file) if server.security != "none" else None
-    try:
-        imap = IMAPClient(server.host, port=server.port or DEFAULT_PORTS[server.security],
-                          ssl=server.security == "tls", ssl_context=context, timeout=server.timeout)
-    except ssl.SSLCertVerificationError as exc:
-        raise MailServerProblem(_untrusted(address, exc)) from None
-    except ssl.SSLError as exc:
-        raise MailServerProblem(f"TLS with {address} failed ({exc.reason or exc}): is {address} an IMAPS port? "
-                                f"(IMAPS is 993; a server on 143 needs --starttls)") from None
-    except (IMAPClientError, OSError) as exc:
-        raise MailServerProblem(_unreachable(address, server, exc)) from None
-    try:
-        if server.security == "starttls":
-            imap.starttls(context)
-        imap.login(server.username, password)
-    except CapabilityError:
-        _close(imap)
-        raise MailServerProblem(f"{address} does not offer STARTTLS: its port for IMAPS (993) may work "
-                                f"without --starttls") from None
-    except ssl.SSLCertVerificationError as exc:
-        _close(imap)
-        raise MailServerProblem(_untrusted(address, exc)) from None
-    except LoginError as exc:
-        _close(imap)
-        raise MailServerProblem(f"{address} refused the login of {server.username}: "
-                                f"{_scrub(exc, password)}") from None
-    except (IMAPClientError, OSError) as exc:
-        _close(imap)
-        raise MailServerProblem(f"{address} ended the session before the login completed: "
-                                f"{_scrub(exc, password)}") from None
-    return imap
-
-
-def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    # Certificates and host names are always checked: a self-signed server is trusted by
-    # naming its certificate (--ca-file), never by turning the check off.
-    try:
-        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    except (OSError, ssl.SSLError) as exc:
-        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
-        raise MailServerProblem(f"cannot use {ca_file} as a CA certificate: {reason}") from None
-
-
-def _untrusted(address: str, exc: ssl.SSLCertVerificationError) -> str:
-    return (f"the certificate of {address} is not trusted ({exc.verify_message}); for a server with a "
-            f"certificate of its own, give that certificate with --ca-file")
-
-
-def _unreachable(address: str, server: MailServer, exc: Exception) -> str:
-    if isinstance(exc, socket.gaierror):
-        return f"cannot find the mail server {server.host} ({exc.strerror})"
-    if isinstance(exc, ConnectionRefusedError):
-        return (f"{address} refused the connection: no mail server listens there "
-                f"(IMAPS is port 993; 143 with --starttls)")
-    if isinstance(exc, TimeoutError):
-        return f"no answer from {address} within {server.timeout:g} s"
-    if isinstance(exc, IMAPClientError):
-        return f"{address} closed the connection at once: {_one_line(exc)}"
-    return f"cannot connect to {address}: {getattr(exc, 'strerror', None) or exc}"
-
-
-def _close(imap: IMAPClient) -> None:
-    try:
-        imap.shutdown()
-    except (IMAPClientError, OSError):
-        pass
-
-
-def _open_folder(imap: IMAPClient, server: MailServer, password: str, folder: str) -> int:
-    """Opens ``folder`` read-only (EXAMINE: the server changes nothing, flags included); its UIDVALIDITY."""
-    try:
-        info = imap.select_folder(folder, readonly=True)
-    except IMAPClientAbortError as exc:
-        raise MailServerProblem(f"{server.address} closed the connection: {_scrub(exc, password)}") from None
-    except IMAPClientError as exc:
-        raise MailServerProblem(_no_folder(imap, server, folder, _scrub(exc, password))) from None
-    except OSError as exc:
-        raise MailServerProblem(f"connection to {server.address} lost: {exc.strerror or exc}") from None
-    uidvalidity = info.get(b"UIDVALIDITY")
-    if not uidvalidity:
-        raise MailServerProblem(f"{server.address} gives folder '{folder}' no UIDVALIDITY: its messages cannot "
-                                "be told apart from one import to the next")
-    return int(uidvalidity)
-
-
-def _no_folder(imap: IMAPClient, server: MailServer, folder: str, reply: str) -> str:
-    try:
-        names = sorted(str(name) for _flags, _sep, name in imap.list_folders())
-    except (IMAPClientError, OSError):
-        return f"cannot open folder '{folder}' on {server.address}: {reply}"
-    shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
-    return f"no folder '{folder}' on {server.address} ({reply}); its folders: {shown or 'none'}"
 
 
 def _state(session: Session, key: _Folder) -> ImapFolderState | None:
@@ -457,21 +338,8 @@ def _lost(exc: Exception, server: MailServer, password: str, report: ImapImportR
     if isinstance(exc, TimeoutError):
         what = f"no answer from {server.address} for {server.timeout:g} s"
     elif isinstance(exc, IMAPClientAbortError | OSError):
-        what = f"connection to {server.address} lost ({_scrub(exc, password)})"
+        what = f"connection to {server.address} lost ({scrub(exc, password)})"
     else:
-        what = f"{server.address} refused to send the messages ({_scrub(exc, password)})"
+        what = f"{server.address} refused to send the messages ({scrub(exc, password)})"
     return (f"{what} after {report.fetched} of {report.to_fetch} messages (those are in the archive): "
             "run the same command again to resume")
-
-
-def _scrub(exc: Exception, password: str) -> str:
-    """An exception's text on one line, without the password (a server might echo it)."""
-    text = _one_line(exc)
-    return text.replace(password, "***") if password else text
-
-
-def _one_line(exc: Exception) -> str:
-    text = _COMMAND.sub("", str(exc))  # imaplib: "command: FETCH => socket error: EOF"
-    if text.startswith(("b'", 'b"')) and text.endswith(("'", '"')):  # imaplib quotes the reply's bytes
-        text = text[2:-1]
-    return " ".join(text.split()) or type(exc).__name__
