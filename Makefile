@@ -14,6 +14,8 @@ APT_PACKAGES += dovecot-imapd
 OCR_LANGS := $(subst +, ,$(or $(CASEFILE_OCR_LANGUAGES),eng))
 APT_PACKAGES += $(foreach l,$(OCR_LANGS),tesseract-ocr-$(l))
 BENCH_PACKAGES := ocrmypdf zip
+# bench/ingest_pst.py measures readpst (pst-utils) converting the same PST, its memory with GNU time
+BENCH_PACKAGES += pst-utils time
 DATA ?= casefile-data
 SAMPLE_ME := --me dana@whitfield-digital.example --me whitfield-digital.example
 

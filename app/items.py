@@ -53,7 +53,7 @@ __all__ = [
     "withheld_container",
 ]
 
-KINDS = ("email", "attachment", "document", "note", "call", "event")
+KINDS = ("email", "attachment", "document", "note", "call", "event", "contact")
 STATUSES = ("ok", "partial", "failed", "pending", "processing")
 SORTS = ("date", "title", "kind", "ingested")
 MAX_CORRESPONDENT_CHARS = 200

@@ -8,6 +8,10 @@ parsed), total declared size, per-member compression ratio, actual bytes inflate
 (counted chunk by chunk, stopping as soon as the cap is passed), overlapping entries
 (David Fifield's "better zip bomb" reuses one compressed kernel for many entries), and
 nesting depth (``Context.deeper``).
+
+Member names are read in the charset their writer used (``zipnames``). A member that is
+encrypted (with no or the wrong password) or compressed in a way we cannot undo becomes a
+failed child naming it, and the other members are still read: the archive is partial.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ import zipfile
 import zlib
 from dataclasses import replace
 
-from .errors import Corrupt, Encrypted, LimitReached, Unsupported
+from .errors import Corrupt, Encrypted, IngestError, LimitReached, Unsupported
 from .limits import Limits
 from .names import display_name
-from .records import Kind, Record
-from .registry import extract, register
+from .records import Kind, Record, Status
+from .registry import extract, failed_record, register
 from .source import Context, Source
+from .zipnames import member_names
 
 __all__ = ["ZipExtractor", "unsafe_member_name"]
 
@@ -89,12 +94,15 @@ def _check_layout(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
             raise Corrupt(f"overlapping entries {name!r} and {other!r} (a zip bomb)")
 
 
-def _check_declared(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+def _check_declared(infos: list[zipfile.ZipInfo], names: dict[int, str], limits: Limits) -> None:
     total = 0
     for info in infos:
-        why = unsafe_member_name(info.filename)
-        if why:
-            raise Corrupt(f"unsafe member name {info.filename!r} ({why})")
+        # the name as zipfile read it and as its writer meant it: a legacy charset's
+        # bytes must not hide a traversal that either reading shows
+        for name in dict.fromkeys((info.filename, names[id(info)])):
+            why = unsafe_member_name(name)
+            if why:
+                raise Corrupt(f"unsafe member name {name!r} ({why})")
         total += info.file_size
         if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
@@ -129,6 +137,20 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+def _is_encrypted(info: zipfile.ZipInfo) -> bool:
+    return bool(info.flag_bits & 0x1)
+
+
+def _unread_summary(failures: list[tuple[str, IngestError]]) -> str:
+    """One line for the archive: the first reason, and which members it (and others) hit."""
+    _, first = failures[0]
+    if len(failures) == 1:
+        return str(first)
+    shown = ", ".join(repr(name) for name, _ in failures[:5])
+    more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
+    return f"{first.reason}: {len(failures)} members could not be read ({shown}{more}); first: {first.message}"
+
+
 class ZipExtractor:
     """Reads zip archives member by member, never touching the disk."""
 
@@ -151,28 +173,28 @@ class ZipExtractor:
             infos = archive.infolist()
             if len(infos) > limits.max_zip_members:
                 raise LimitReached(f"{len(infos):,} members is over max_zip_members ({limits.max_zip_members:,})")
-            _check_declared(infos, limits)
+            names = dict(zip(map(id, infos), member_names(infos), strict=True))
+            _check_declared(infos, names, limits)
             _check_layout(data, infos)
             members = [i for i in infos if not i.is_dir() and not _is_symlink(i)]
-            skipped = [i.filename for i in infos if _is_symlink(i)]
-            if any(info.flag_bits & 0x1 for info in members):
-                if not ctx.password:
-                    raise Encrypted("password required for zip members")
+            skipped = [names[id(i)] for i in infos if _is_symlink(i)]
+            if ctx.password and any(_is_encrypted(info) for info in members):
                 archive.setpassword(ctx.password.encode("utf-8"))
             child_ctx = ctx.deeper()
             children: list[Record] = []
+            unread: list[tuple[str, IngestError]] = []
             total = 0
             for info in members:
+                name = names[id(info)]
                 try:
-                    content = _read_member(archive, info, limits, total)
-                except RuntimeError as exc:  # zipfile's "Bad password for file"
-                    raise Encrypted(f"wrong password for zip member {info.filename!r}") from exc
-                except NotImplementedError as exc:
-                    raise Unsupported(f"zip member {info.filename!r}: {exc}") from exc
-                except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-                    raise Corrupt(f"zip member {info.filename!r} is damaged ({exc})") from exc
+                    content = self._member_bytes(archive, info, name, limits, total, ctx.password)
+                except (Encrypted, Unsupported) as exc:
+                    # this member stays closed; the others are still read
+                    unread.append((name, exc))
+                    children.append(self._unread_child(name, len(children) + 1, exc))
+                    continue
                 total += len(content)
-                children.append(self._child(info.filename, len(children) + 1, content, child_ctx))
+                children.append(self._child(name, len(children) + 1, content, child_ctx))
         facts: dict[str, object] = {"zip_members": len(members), "zip_bytes": total}
         if skipped:
             facts["zip_skipped_symlinks"] = skipped
@@ -180,11 +202,32 @@ class ZipExtractor:
             kind=Kind.DOCUMENT,
             title=source.filename.rsplit("/", 1)[-1] or "(unnamed archive)",
             content_type="application/zip",
-            text="\n".join(info.filename for info in members),
+            text="\n".join(names[id(info)] for info in members),
             filename=source.filename,
+            status=Status.PARTIAL if unread else Status.OK,
+            error=_unread_summary(unread) if unread else None,
             facts=facts,
             children=tuple(children),
         )
+
+    @staticmethod
+    def _member_bytes(
+        archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits, so_far: int, password: str | None
+    ) -> bytes:
+        """The member's bytes; ``Encrypted`` or ``Unsupported`` (naming it) when it stays
+        closed, ``Corrupt``/``LimitReached`` (failing the archive) when it is hostile."""
+        if _is_encrypted(info) and not password:
+            raise Encrypted(f"password required for zip member {name!r}")
+        try:
+            return _read_member(archive, info, limits, so_far)
+        except NotImplementedError as exc:  # e.g. WinZip AES (method 99), PPMd; before RuntimeError, its base
+            if _is_encrypted(info):
+                raise Encrypted(f"zip member {name!r} uses an encryption we cannot open ({exc})") from exc
+            raise Unsupported(f"zip member {name!r}: {exc}") from exc
+        except RuntimeError as exc:  # zipfile's "Bad password for file"
+            raise Encrypted(f"wrong password for zip member {name!r}") from exc
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise Corrupt(f"zip member {name!r} is damaged ({exc})") from exc
 
     @staticmethod
     def _child(name: str, position: int, content: bytes, ctx: Context) -> Record:
@@ -192,6 +235,13 @@ class ZipExtractor:
         # spells it is kept as a fact (it is evidence: which folder the file was in)
         record = extract(Source.from_bytes(content, display_name(name, f"member-{position}")), ctx)
         return replace(record, data=content, facts={**record.facts, "zip_member": name})
+
+    @staticmethod
+    def _unread_child(name: str, position: int, error: IngestError) -> Record:
+        """A member kept closed: no bytes of its own (they are inside the archive's), its reason."""
+        label = Source.from_bytes(b"", display_name(name, f"member-{position}"))
+        record = failed_record(label, "application/octet-stream", error, Kind.DOCUMENT)
+        return replace(record, facts={"zip_member": name})
 
 
 register(ZipExtractor())

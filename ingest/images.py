@@ -179,7 +179,7 @@ class ImageExtractor:
                 continue
             pages.append(Page(number, tidy(result.text), "ocr", result.confidence, result.engine))
             if result.layer_pdf and result.words:
-                layers[number] = Layer(result.layer_pdf, None, result.turned)
+                layers[number] = Layer(result.layer_pdf, None, result.turned, result.skew)
         found = document_dates([(p.number, p.text) for p in pages], order_hint=ctx.date_order_hint)
         occurred = occurred_from(found, limits.default_timezone) or taken
         failed = [p.number for p in pages if p.error]

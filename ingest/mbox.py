@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import BinaryIO
 
 from .errors import LimitReached
-from .mail import EMAIL
+from .mail import parse_message
 from .pool import ordered_map
 from .records import Kind, Record
 from .registry import extract_as, failed_record, register
@@ -166,8 +166,14 @@ def _mailbox_member(member: tuple[str, int, int, bytes | None, Context]) -> Reco
         record = failed_record(Source.from_bytes(b"", name), "message/rfc822", error, Kind.EMAIL)
         return replace(record, facts=facts)
     # a mailbox member is a message by definition: read it as one, without sniffing
-    record = extract_as(EMAIL.extract, Source.from_bytes(data, name), ctx, "message/rfc822", Kind.EMAIL)
+    record = extract_as(_read_member, Source.from_bytes(data, name), ctx, "message/rfc822", Kind.EMAIL)
     return replace(record, data=data, filename=name, facts={**record.facts, **facts})
+
+
+def _read_member(source: Source, ctx: Context) -> Record:
+    """One member as an email, with the labels a mailbox export writes into its messages
+    (Gmail Takeout's X-Gmail-Labels): they are the mailbox owner's, so they count here."""
+    return parse_message(source.read(ctx.limits.max_message_bytes), source.filename, ctx, mailbox_labels=True)
 
 
 register(MboxExtractor())

@@ -21,6 +21,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from .dates import as_aware, date_from_filename, find_dates, parse_datetime_text, start_of_day
+from .docximages import DocxPicture, pictures_in, with_picture_text
 from .errors import Corrupt
 from .records import DatedValue, DateSource, Kind, Participant, Record, Status
 from .registry import register
@@ -254,11 +255,13 @@ class CsvTextExtractor:
         )
 
 
-def _docx_blocks(container: Any) -> Iterator[str]:
-    """Paragraph texts and table rows in document order, nested tables included."""
+def _docx_blocks(container: Any) -> Iterator[str | DocxPicture]:
+    """Paragraph texts and table rows in document order, nested tables included, each
+    followed by the pictures it shows (``docximages``)."""
     for block in container.iter_inner_content():
         if isinstance(block, Paragraph):
             yield block.text
+            yield from pictures_in(block._p, block.part)
         elif isinstance(block, Table):
             for row in block.rows:
                 cells: list[str] = []
@@ -267,8 +270,10 @@ def _docx_blocks(container: Any) -> Iterator[str]:
                     if id(cell._tc) in seen:  # a merged cell is repeated once per grid column
                         continue
                     seen.add(id(cell._tc))
-                    cells.append(" ".join(t for t in _docx_blocks(cell) if t.strip()))
+                    words = (t for t in _docx_blocks(cell) if isinstance(t, str) and t.strip())
+                    cells.append(" ".join(words))
                 yield " | ".join(cells)
+                yield from pictures_in(row._tr, block.part)
 
 
 def _docx_title(document: Any, text: str, filename: str) -> str:
@@ -280,8 +285,16 @@ def _docx_title(document: Any, text: str, filename: str) -> str:
     return core_title[:_MAX_TITLE] or _first_line(text) or _basename(filename)
 
 
+def _pictures_error(problems: list[str]) -> str | None:
+    """One line saying which pictures of a .docx could not be read, None if all could."""
+    if not problems:
+        return None
+    return f"not every picture could be read: {'; '.join(problems)}"[:500]
+
+
 class DocxNoteExtractor:
-    """Word .docx notes read with python-docx: paragraphs and table cells as text."""
+    """Word .docx notes read with python-docx: paragraphs and table cells as text, and the
+    pictures in the body OCR'd, their text in place (``docximages`` says why in place)."""
 
     name = "notes-docx"
     content_types = frozenset({DOCX_TYPE})
@@ -296,7 +309,8 @@ class DocxNoteExtractor:
         except Exception as exc:  # python-docx raises KeyError, BadZipFile, lxml errors...
             detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise Corrupt(f"not a readable Word document: {detail}") from exc
-        text = clean_text("\n".join(_docx_blocks(document)))
+        pictures = with_picture_text(list(_docx_blocks(document)), ctx)
+        text = clean_text(pictures.text)
         core = document.core_properties
         created = None
         if isinstance(core.created, datetime):
@@ -315,6 +329,8 @@ class DocxNoteExtractor:
         )
         props = ("title", "subject", "author", "last_modified_by", "created", "modified")
         facts = {p: _json_safe(getattr(core, p), [len(props)]) for p in props if getattr(core, p)}
+        if pictures.read:
+            facts["ocr_pictures"] = pictures.read
         return Record(
             kind=Kind.NOTE,
             title=_docx_title(document, text, source.filename),
@@ -323,6 +339,8 @@ class DocxNoteExtractor:
             filename=source.filename,
             occurred=occurred,
             other_dates=others,
+            status=Status.PARTIAL if pictures.problems else Status.OK,
+            error=_pictures_error(pictures.problems),
             facts=facts,
         )
 

@@ -10,41 +10,36 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from email.policy import compat32
-from email.utils import getaddresses
-from typing import Any, TypeVar
+from typing import Any
 
-import extract_msg
-from extract_msg.enums import AttachmentType, ErrorBehavior
+from extract_msg.enums import AttachmentType
 from extract_msg.msg_classes import MessageSignedBase, MSGFile
 
 from . import registry
 from .dates import order_from_address, parse_email_date
 from .errors import Corrupt, IngestError, Unsupported
+from .mailheaders import read_addresses, repair_folds
+from .outlookbody import attempt as _try
+from .outlookbody import body as _body
+from .outlookbody import open_msg, string
 from .records import DatedValue, DateSource, Kind, Participant, Record, Status
 from .sniff import sniff
 from .source import Context, Source
-from .text import clean_text, decode_bytes, html_to_text
 
 __all__ = ["OutlookExtractor", "pick_date"]
 
 CONTENT_TYPE = "application/vnd.ms-outlook"
-_T = TypeVar("_T")
-# Keep going past broken attachments, bad RTF and sloppy S/MIME wrapping: we report them.
-_TOLERANT = (
-    ErrorBehavior.ATTACH_SUPPRESS_ALL | ErrorBehavior.RTFDE | ErrorBehavior.STANDARDS_VIOLATION
-)
 _MSGFLAG_UNSENT = 0x8
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_MIN_SIZE = 1536  # header sector + one FAT sector + one directory sector
 _MSGID = re.compile(r"<[^<>\s]+>")
-_CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _EXTENSIONS = {  # mimetypes knows none of these mail-report types
     "message/rfc822": ".eml",
     "message/delivery-status": ".txt",
@@ -54,22 +49,12 @@ _EXTENSIONS = {  # mimetypes knows none of these mail-report types
 _ROLES = {1: "to", 2: "cc", 3: "bcc"}
 
 
-def _try(call: Callable[[], _T], default: _T) -> _T:
-    """``call()``, or ``default`` when extract-msg fails on one damaged part of a file."""
-    try:
-        return call()
-    except IngestError:
-        raise
-    except Exception:  # any library error on hostile bytes: the rest may still be readable
-        return default
-
-
 def _stream(msg: MSGFile, name: str) -> str:
-    value = _try(lambda: msg.getStringStream(name), None)
-    return " ".join(str(value).split()) if value else ""
+    return string(msg, name)
 
 
 def _decode(value: str) -> str:
+    value = value.replace("\x00", "")  # Outlook's C strings end in a NUL no one wrote
     try:
         return " ".join(str(make_header(decode_header(value))).split())
     except Exception:  # malformed RFC 2047 words: the raw text is still evidence
@@ -103,19 +88,31 @@ def pick_date(
     return (present[0], tuple(present[1:])) if present else (None, ())
 
 
-def _transport_headers(msg: MSGFile) -> Message | None:
+def _transport_headers(msg: MSGFile) -> tuple[Message | None, list[str]]:
+    """The internet headers the message arrived with, and the broken folds repaired in them."""
     text = _try(lambda: msg.getStringStream("__substg1.0_007D"), None)
     if not text:
-        return None
-    text = str(text).removeprefix("Microsoft Mail Internet Headers Version 2.0").lstrip()
-    return HeaderParser(policy=compat32).parsestr(text)
+        return None, []
+    text = str(text).replace("\x00", "").removeprefix("Microsoft Mail Internet Headers Version 2.0").lstrip()
+    repaired, notes = repair_folds(text.encode("utf-8", "surrogatepass"))
+    return HeaderParser(policy=compat32).parsestr(repaired.decode("utf-8", "surrogatepass")), notes
+
+
+def _header_people(role: str, values: Iterable[object], repairs: list[str]) -> list[Participant]:
+    people: list[Participant] = []
+    for value in values:
+        pairs, flaw = read_addresses(str(value))
+        if flaw:
+            repairs.append(f"{role.capitalize()}: parsed leniently: {flaw}")
+        people += _people(role, pairs)
+    return people
 
 
 def _people(role: str, pairs: Iterable[tuple[str, str]]) -> list[Participant]:
     people = []
     for name, address in pairs:
         name = _decode(name).strip("'\" ")
-        address = address.strip().lower()
+        address = address.replace("\x00", "").strip().lower()
         if "@" not in address:
             # a bare display name parses as an address; an Exchange "/O=..." DN names no one
             name, address = name or ("" if address.startswith("/") else address), ""
@@ -124,11 +121,13 @@ def _people(role: str, pairs: Iterable[tuple[str, str]]) -> list[Participant]:
     return people
 
 
-def _participants(msg: MSGFile, headers: Message | None) -> tuple[Participant, ...]:
+def _participants(msg: MSGFile, headers: Message | None, repairs: list[str]) -> tuple[Participant, ...]:
+    """Everyone on the message: from its internet headers when it has them, else from
+    Outlook's sender properties and recipient table. Lenient readings go to ``repairs``."""
     people: list[Participant] = []
     sender = headers.get_all("from", []) if headers else []
     if sender:
-        people += _people("from", getaddresses([str(v) for v in sender]))
+        people += _header_people("from", sender, repairs)
     else:
         name = _stream(msg, "__substg1.0_0C1A") or _stream(msg, "__substg1.0_0042")
         address = next(
@@ -143,7 +142,7 @@ def _participants(msg: MSGFile, headers: Message | None) -> tuple[Participant, .
     from_headers = bool(headers and any(headers.get_all(h, []) for h in ("to", "cc", "bcc")))
     if from_headers and headers is not None:
         for role in ("to", "cc", "bcc"):
-            people += _people(role, getaddresses([str(v) for v in headers.get_all(role, [])]))
+            people += _header_people(role, headers.get_all(role, []), repairs)
     else:
         for recipient in _try(lambda: list(getattr(msg, "recipients", [])), []):
             role = _ROLES.get(int(_try(lambda r=recipient: r.type, 1)), "to")
@@ -159,41 +158,6 @@ def _ids(headers: Message | None, msg: MSGFile, header: str, stream: str) -> tup
     value = str(headers.get(header) or "") if headers else ""
     value = value or _stream(msg, stream)
     return tuple(_MSGID.findall(value)) or ((value.strip(),) if value.strip() else ())
-
-
-def _body(msg: MSGFile) -> tuple[str, str]:
-    """(text, format): the plain body, else the HTML one; extract-msg derives either from an
-    RTF-only body (Outlook's own format) by de-encapsulating it, which we report as "rtf"."""
-    has_stream = {
-        name: _try(lambda n=name: msg.getStream(n) is not None, False)
-        for name in ("__substg1.0_1000001F", "__substg1.0_1000001E", "__substg1.0_10130102")
-    }
-    plain = _try(lambda: getattr(msg, "body", None), None) or _try(
-        lambda: msg.getStringStream("__substg1.0_1000"), None
-    )
-    if isinstance(plain, bytes):
-        plain = decode_bytes(plain)
-    if plain and plain.strip():
-        from_stream = has_stream["__substg1.0_1000001F"] or has_stream["__substg1.0_1000001E"]
-        return clean_text(plain), "plain" if from_stream else "rtf"
-    html = _try(lambda: getattr(msg, "htmlBody", None), None)
-    if isinstance(html, bytes):
-        declared = _CHARSET.search(html[:4096])
-        html = decode_bytes(html, declared.group(1).decode("ascii") if declared else None)
-    if html and (text := html_to_text(html)):
-        return text, "html" if has_stream["__substg1.0_10130102"] else "rtf"
-    return "", "none"
-
-
-def _rtf_unreadable(msg: MSGFile) -> bool:
-    """True when there is an RTF body that is not the wrapped HTML/text extract-msg unwraps.
-
-    Outlook writes an RTF body even for an empty message; only RTF that cannot be
-    de-encapsulated means text was there that we could not read.
-    """
-    if not _try(lambda: getattr(msg, "rtfBody", None), None):
-        return False
-    return _try(lambda: getattr(msg, "deencapsulatedRtf", None), None) is None
 
 
 def _attachment_name(att: Any, index: int, is_message: bool) -> str:
@@ -279,26 +243,26 @@ class OutlookExtractor:
             # olefile would take bytes this short for a file *name*; an OLE file is never so small
             raise Corrupt(f"not a readable Outlook message: truncated ({len(data):,} bytes)")
         try:
-            msg = extract_msg.openMsg(data, strict=False, errorBehavior=_TOLERANT)
+            msg, encoding = open_msg(data)
         except Exception as exc:  # olefile/extract-msg raise many types for damaged files
             detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise Corrupt(f"not a readable Outlook message: {detail}") from exc
         try:
             if not _try(lambda: msg.classType, None):
                 raise Unsupported("an OLE compound file, but not an Outlook item")
-            return self._record(msg, source, ctx)
+            return self._record(msg, source, ctx, encoding)
         finally:
             msg.close()
 
-    def _record(self, msg: MSGFile, source: Source, ctx: Context) -> Record:
-        headers = _try(lambda: _transport_headers(msg), None)
+    def _record(self, msg: MSGFile, source: Source, ctx: Context, encoding: str) -> Record:
+        headers, repairs = _try(lambda: _transport_headers(msg), (None, []))
         flags = _try(lambda: int(msg.getPropertyVal("0E070003", 0) or 0), 0)
 
         def prop(tag: str) -> datetime | None:
             return _aware(_try(lambda: msg.getPropertyVal(tag), None))
 
         submit = prop("00390040")
-        header_date = parse_email_date(str(headers.get("date") or "")) if headers else None
+        header_date = parse_email_date(_decode(str(headers.get("date") or ""))) if headers else None
         occurred, others = pick_date(submit, header_date, prop("0E060040"), prop("30070040"))
         if modified := prop("30080040"):  # who last touched the file: never the event itself
             others += (
@@ -309,15 +273,15 @@ class OutlookExtractor:
                     "second",
                 ),
             )
-        text, body_format = _body(msg)
-        participants = _participants(msg, headers)
+        text, body_format, rtf_unreadable = _body(msg)
+        participants = _participants(msg, headers, repairs)
         sender = next((p.address for p in participants if p.role == "from" and p.address), "")
         children, unreadable, links = _attachments(msg, replace(ctx, date_order_hint=order_from_address(sender)))
         signed = isinstance(msg, MessageSignedBase)
         problems = []
         if signed and not text:
             problems.append("S/MIME message: no readable body (encrypted or unwrappable)")
-        elif not text and _rtf_unreadable(msg):
+        elif not text and rtf_unreadable:
             problems.append("the RTF body could not be converted to text")
         if unreadable:
             problems.append(f"attachments not readable: {', '.join(unreadable)}")
@@ -330,6 +294,10 @@ class OutlookExtractor:
             facts["draft"] = True  # flagged unsent and never submitted: a saved draft
         if signed:
             facts["smime"] = True
+        if encoding:
+            facts["string_encoding"] = encoding  # an 8-bit message: the code page its text was read in
+        if repairs:
+            facts["header_repairs"] = repairs
         if unreadable:
             facts["unreadable_attachments"] = unreadable
         if links:

@@ -3,7 +3,10 @@
 pypdf reads the structure (encryption, metadata, page count, and later merging the OCR
 layer into a copy); PDFium reads the text and renders (see ``pdfpages`` for why). Each
 page is judged on its own: a page with a real text layer keeps it, a page whose layer is
-missing or garbage is OCR'd, so a mixed document OCRs only its scanned pages.
+missing or garbage is OCR'd, so a mixed document OCRs only its scanned pages; a kept
+layer also gains the OCR of a large picture it has no text over (``pdfregions``). Filled
+form fields are appended to their pages (``pdfforms``), and files carried inside the PDF
+become attachment children (``pdfembedded``).
 """
 
 from __future__ import annotations
@@ -11,20 +14,22 @@ from __future__ import annotations
 import io
 import logging
 import re
-import zlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pypdfium2 as pdfium
 from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PyPdfError
-from pypdf.generic import ArrayObject, IndirectObject, StreamObject
 
 from .dates import as_aware
 from .docdates import date_facts, document_dates, occurred_from
 from .errors import Corrupt, Encrypted, LimitReached
-from .limits import Limits
 from .ocr import OcrResult, ocr_pages
-from .pdfpages import PDFIUM_LOCK, Picture, has_usable_text, open_pdfium, page_pictures, page_texts, tidy
+from .pdfbombs import refuse_encrypted_flate_bombs, refuse_flate_bombs
+from .pdfembedded import embedded_children
+from .pdfforms import form_text
+from .pdfpages import PDFIUM_LOCK, has_usable_text, open_pdfium, page_texts, tidy
+from .pdfpictures import Picture, page_pictures
+from .pdfregions import Region, RegionFinder, region_pictures, with_picture_text
 from .records import DatedValue, DateSource, Derived, Kind, Page, Record, Status
 from .registry import register
 from .searchable import Layer, overlay_layers, searchable_derived
@@ -120,80 +125,6 @@ def sensible_title(raw: str | None) -> str | None:
     if not 2 <= len(title) <= 200 or not any(c.isalpha() for c in title):
         return None
     return None if _BAD_TITLE.search(title) else title
-
-
-# "stream" then its end of line, not the "endstream" that closes one
-_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
-_INFLATE_IN = 64 * 1024
-_INFLATE_OUT = 4 * 1024 * 1024
-
-
-def _inflated_size(data: memoryview, start: int, cap: int) -> int:
-    """How many bytes the zlib stream at ``start`` inflates to, counting no further than ``cap``.
-
-    Output is counted and dropped, so memory stays at one chunk however large the bomb.
-    """
-    inflater = zlib.decompressobj()
-    total, at = 0, start
-    try:
-        while at < len(data) and not inflater.eof:
-            pending = inflater.decompress(data[at : at + _INFLATE_IN], _INFLATE_OUT)
-            at += _INFLATE_IN
-            while True:
-                total += len(pending)
-                if total > cap:
-                    return total
-                if not inflater.unconsumed_tail:
-                    break
-                pending = inflater.decompress(inflater.unconsumed_tail, _INFLATE_OUT)
-    except zlib.error:
-        pass  # not Flate after all (or damaged): PDFium judges it
-    return total
-
-
-def _refuse_flate_bombs(data: bytes, limits: Limits) -> None:
-    """``LimitReached`` if a Flate stream inflates past ``max_pdf_stream_bytes``.
-
-    Found by scanning the raw bytes rather than through pypdf: a bomb in a page's content
-    stream is never decoded by pypdf, and PDFium would inflate it whole and show a blank page.
-    """
-    view = memoryview(data)
-    cap = limits.max_pdf_stream_bytes
-    for match in _STREAM_START.finditer(data):
-        start = match.end()
-        if start + 2 > len(data):
-            break
-        head = data[start] << 8 | data[start + 1]
-        if data[start] & 0x0F != 8 or head % 31:
-            continue  # no zlib header: another filter, or not compressed
-        if _inflated_size(view, start, cap) > cap:
-            raise _bomb(cap)
-
-
-def _bomb(cap: int) -> LimitReached:
-    return LimitReached(f"a compressed stream inflates past max_pdf_stream_bytes ({cap:,} bytes): a decompression bomb")
-
-
-def _refuse_encrypted_flate_bombs(reader: PdfReader | None, limits: Limits) -> None:
-    """``_refuse_flate_bombs`` for an encrypted PDF, whose streams the raw scan sees only as
-    ciphertext: each stream is decrypted (pypdf, streamed objects only) and measured inflating."""
-    if reader is None or not reader.is_encrypted:
-        return
-    cap = limits.max_pdf_stream_bytes
-    try:
-        for generation, numbers in reader.xref.items():
-            for number in numbers:
-                stream = reader.get_object(IndirectObject(number, generation, reader))
-                if not isinstance(stream, StreamObject):
-                    continue
-                filters = stream.get("/Filter")
-                first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
-                if first in ("/FlateDecode", "/Fl") and _inflated_size(memoryview(stream._data), 0, cap) > cap:
-                    raise _bomb(cap)
-    except LimitReachedError as exc:
-        raise LimitReached(f"PDF structure over pypdf's limits ({exc})") from exc
-    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
-        log.debug("pypdf could not walk the encrypted objects: %s", exc)  # PDFium judges the rest
 
 
 def _open_structure(data: bytes, ctx: Context) -> tuple[PdfReader | None, str | None]:
@@ -299,7 +230,8 @@ def _open_document(data: bytes, password: str | None) -> pdfium.PdfDocument:
 
 
 def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _SearchableCopy) -> dict[int, Page]:
-    """Every page: its text layer where usable, else tesseract's reading (into ``copy``)."""
+    """Every page: its text layer where usable, else tesseract's reading (into ``copy``);
+    a kept text layer gains the OCR of any large picture it has no text over (``pdfregions``)."""
     limits = ctx.limits
     doc = _open_document(data, password)
     try:
@@ -309,23 +241,40 @@ def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _Searchab
             raise LimitReached(f"{count:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
         pages: dict[int, Page] = {}
         to_ocr = []
-        for number, text in enumerate(page_texts(doc), start=1):
+        finder = RegionFinder()
+        for number, text in enumerate(page_texts(doc, finder), start=1):
             if has_usable_text(text):
                 pages[number] = Page(number, tidy(text), "text_layer")
             else:
                 to_ocr.append(number)
+        kept = sorted(pages)  # the pages whose text layer stands
         placed: list[Picture] = []
         results = ocr_pages(page_pictures(doc, to_ocr, limits, placed), limits)
         for index, result in enumerate(results):
             picture = placed[index]  # appended as each picture was drawn, so always there
             pages[picture.number] = _ocr_page(picture.number, result)
             if result.error is None and result.layer_pdf and result.words:
-                copy.add(picture.number, Layer(result.layer_pdf, picture.image_matrix, result.turned))
+                copy.add(picture.number, Layer(result.layer_pdf, picture.image_matrix, result.turned, result.skew))
             ctx.report(index + 1, len(to_ocr), f"{index + 1} of {len(to_ocr)} pages OCR'd")
+        _read_pictures(doc, finder.regions(kept), ctx, copy, pages)
         return pages
     finally:
         with PDFIUM_LOCK:
             doc.close()
+
+
+def _read_pictures(
+    doc: pdfium.PdfDocument, regions: list[Region], ctx: Context, copy: _SearchableCopy, pages: dict[int, Page]
+) -> None:
+    """OCRs each region (a picture on a text page) and appends its text to its page."""
+    placed: list[Region] = []
+    for index, result in enumerate(ocr_pages(region_pictures(doc, regions, ctx.limits, placed), ctx.limits)):
+        region = placed[index]  # appended as each picture was drawn, so always there
+        before = pages[region.number]
+        pages[region.number] = with_picture_text(before, result)
+        if pages[region.number].text != before.text and result.layer_pdf:  # words kept: searchable too
+            copy.add(region.number, Layer(result.layer_pdf, region.image_matrix(), result.turned, result.skew))
+        ctx.report(index + 1, len(regions), f"{index + 1} of {len(regions)} pictures on text pages OCR'd")
 
 
 def _occurred(mentions_first: DatedValue | None, meta: tuple[DatedValue, ...]) -> DatedValue | None:
@@ -341,20 +290,23 @@ class PdfExtractor:
     extensions = frozenset({"pdf"})
 
     def extract(self, source: Source, ctx: Context) -> Record:
-        """The record of a PDF: pages, text, dates, and a searchable copy if OCR ran."""
+        """The record of a PDF: pages (form values included), text, dates, a searchable copy
+        if OCR ran, and its embedded files as children."""
         limits = ctx.limits
         data = source.read(limits.max_file_bytes)
-        _refuse_flate_bombs(data, limits)
+        refuse_flate_bombs(data, limits)
         reader, password = _open_structure(data, ctx)
-        _refuse_encrypted_flate_bombs(reader, limits)
+        refuse_encrypted_flate_bombs(reader, limits)
         declared = _declared_pages(reader)
         if declared > limits.max_pdf_pages:
             raise LimitReached(f"{declared:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
         copy = _SearchableCopy(reader)
         read = _read_pages(data, password, ctx, copy)
-        pages = tuple(read[n] for n in sorted(read))
-        if not pages:
+        if not read:
             raise Corrupt("the PDF has no pages")
+        form = form_text(reader)
+        pages = form.appended(tuple(read[n] for n in sorted(read)))  # values show where typed
+        embedded = embedded_children(reader, ctx)
         info = _info(reader)
         meta = metadata_dates(info, limits.default_timezone)
         found = document_dates([(p.number, p.text) for p in pages], order_hint=ctx.date_order_hint)
@@ -365,7 +317,11 @@ class PdfExtractor:
             "page_count": len(pages),
             "ocr_pages": [p.number for p in pages if p.method == "ocr"],
             **date_facts(found),
+            **form.facts(),
+            **embedded.facts(),
         }
+        if any(p.method == "text_layer+ocr" for p in pages):
+            facts["ocr_picture_pages"] = [p.number for p in pages if p.method == "text_layer+ocr"]
         if len(text) > limits.max_text_chars:
             text = text[: limits.max_text_chars]
             facts["text_truncated"] = True
@@ -378,6 +334,8 @@ class PdfExtractor:
             first = next(p.error for p in pages if p.error)
             pages_list = ", ".join(str(n) for n in failed)
             error = f"page(s) {pages_list} could not be read: {first}"
+        if embedded.problem:
+            status, error = Status.PARTIAL, error or embedded.problem
         return Record(
             kind=Kind.DOCUMENT,
             title=sensible_title(info.get("/Title")) or source.filename.rsplit("/", 1)[-1],
@@ -392,6 +350,7 @@ class PdfExtractor:
             date_mentions=found.mentions,
             derived=copy.finish(),
             facts=facts,
+            children=embedded.children,
         )
 
 

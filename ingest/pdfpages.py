@@ -1,5 +1,5 @@
-"""Reading PDF pages with PDFium: each page's text layer, whether it is real text, and
-the picture of a page that needs OCR.
+"""Reading PDF pages with PDFium: each page's text layer and whether it is real text (the
+picture of a page that needs OCR is ``pdfpictures``'s).
 
 Text comes from pypdfium2 rather than pypdf: measured here, pypdf's ``extract_text`` runs
 at ~16% of pdftotext's pages/s while PDFium runs at ~90% (``bench/pdf_text.py``), and
@@ -10,45 +10,20 @@ PDFium also renders. PDFium is not thread-safe, so every call into it holds
 from __future__ import annotations
 
 import ctypes
-import math
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from .errors import Corrupt, Encrypted, LimitReached
-from .limits import Limits
-from .ocr import PageImage, page_image
+from .errors import Corrupt, Encrypted
 from .text import clean_text
 
-__all__ = [
-    "OCR_DPI",
-    "PDFIUM_LOCK",
-    "Picture",
-    "has_usable_text",
-    "open_pdfium",
-    "page_pictures",
-    "page_texts",
-    "tidy",
-]
+__all__ = ["PDFIUM_LOCK", "PageVisitor", "has_usable_text", "open_pdfium", "page_texts", "tidy"]
 
 PDFIUM_LOCK = threading.RLock()
-OCR_DPI = 300  # what Tesseract is trained for; more is slower without reading better
-
-# Embedded scans are OCR'd as they are (no render) only within this resolution band: a
-# 72 dpi fax reads far better rendered up to 300 dpi, and a 600 dpi scan is slow to read.
-_EMBEDDED_DPI = (200.0, 420.0)
-_JPEG_PASSTHROUGH = {pdfium_c.FPDF_COLORSPACE_DEVICEGRAY, pdfium_c.FPDF_COLORSPACE_DEVICERGB}
-_PLAIN_COLOURSPACES = {
-    pdfium_c.FPDF_COLORSPACE_DEVICEGRAY,
-    pdfium_c.FPDF_COLORSPACE_DEVICERGB,
-    pdfium_c.FPDF_COLORSPACE_CALGRAY,
-    pdfium_c.FPDF_COLORSPACE_CALRGB,
-    pdfium_c.FPDF_COLORSPACE_ICCBASED,
-}
 
 # ---- is this text layer real text? -------------------------------------------------
 
@@ -66,7 +41,19 @@ _PLAIN_WORD = re.compile(
     r"(?<!\S)[(\[\"'“‘]*(?:[A-Z]?[a-z]+|[A-Z]{2,}|[aAI])(?:['’\-][A-Za-z]+)*[)\]\"'”’.,;:!?]*(?!\S)"
 )
 _PLAIN_NUMBER = re.compile(r"(?<!\S)[($€£#]?\d[\d.,/:%\-]*[)%.,;:]?(?!\S)")
-_EDGE = "\"'([{<>})]“”‘’.,;:!?-–—*•·"
+# Arabic comma, semicolon, question mark and full stop close words as their Latin cousins do
+_EDGE = "\"'([{<>})]“”‘’.,;:!?-–—*•·،؛؟۔"
+# Characters inside a word that are not letters yet belong there: combining marks (Arabic
+# harakat, Hebrew niqqud and cantillation, Indic vowel signs, a decomposed accent), the
+# joiners Persian and Indic spelling needs (ZWNJ, ZWJ), the direction marks RTL text
+# carries (LRM, RLM, ALM) and Hebrew geresh/gershayim ("צה״ל"). Dropped before a token is
+# judged: without this, vowelled Arabic or pointed Hebrew reads as junk and the page is
+# sent to OCR, which (in English) loses the text.
+_IN_WORD = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u05f3\u05f4"
+    "\u0610-\u061a\u061c\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+    "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963\u200c-\u200f\ufb1e\ufe00-\ufe0f]"
+)
 _WORD = re.compile(r"^[^\W\d_]+(?:['’.\-][^\W\d_]+)*$")
 _CAMEL = re.compile(r"^(?:Mc|Mac|O'|D'|L')?[A-Z]?[a-z]+(?:[A-Z][a-z]+)*$")
 _NUMBER = re.compile(r"^[$€£#(+\-]?\d[\d.,/:%\-]*(?:st|nd|rd|th)?[)%]?$", re.IGNORECASE)
@@ -77,10 +64,14 @@ _SAMPLE = 400  # tokens judged one by one; a garbage layer shows in any sample t
 
 def _is_junk_token(token: str) -> bool:
     """A token no writer would produce: stray letters, symbols inside words, cRaZy case."""
+    if not _WORD.match(token):
+        token = _IN_WORD.sub("", token) or token  # "مُوَقَّع" is the word "موقع", vowelled
     if _WORD.match(token):
         core = re.sub(r"['’.\-]", "", token)
         if len(core) == 1:
-            return core not in _LONE_LETTERS  # "l e t t e r" from a bad OCR layer
+            # "l e t t e r" from a bad OCR layer; a caseless letter (Arabic "و", a CJK
+            # character, a Devanagari syllable once its vowel sign is set aside) is a word
+            return core not in _LONE_LETTERS and (core.isupper() or core.islower())
         cased = core.islower() or core.isupper() or core.istitle()
         caseless = not any(c.isupper() or c.islower() for c in core)  # Arabic, CJK...
         return not (cased or caseless or _CAMEL.match(token))
@@ -225,8 +216,14 @@ def _in_reading_order(textpage: pdfium.PdfTextPage, raw: str) -> str:
     return "\r\n".join("   ".join(run[0].strip() for run in row) for row in rows)
 
 
-def page_texts(doc: pdfium.PdfDocument) -> list[str]:
-    """The text layer of every page in reading order (normalised line ends, nothing judged yet)."""
+# told about each page while it is open: (1-based number, page, its text page)
+PageVisitor = Callable[[int, pdfium.PdfPage, pdfium.PdfTextPage], None]
+
+
+def page_texts(doc: pdfium.PdfDocument, visit: PageVisitor | None = None) -> list[str]:
+    """The text layer of every page in reading order (normalised line ends, nothing judged
+    yet); ``visit`` is called for each page while it is loaded (loading costs more than a
+    look at its objects, so a second pass over the pages would double the cost)."""
     texts: list[str] = []
     with PDFIUM_LOCK:
         for index in range(len(doc)):
@@ -240,6 +237,8 @@ def page_texts(doc: pdfium.PdfDocument) -> list[str]:
                 if page.get_rotation() % 180 == 0:
                     raw = _in_reading_order(textpage, raw)
                 texts.append(_normalise_layer(raw))
+                if visit is not None:
+                    visit(index + 1, page, textpage)
             finally:
                 textpage.close()
                 page.close()
@@ -249,124 +248,18 @@ def page_texts(doc: pdfium.PdfDocument) -> list[str]:
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # \f separates pages
 
 
+# Arabic and Hebrew presentation forms: the shaped glyphs some producers map text to
+# (U+FEE3 "ﻣ" for the letter meem at the start of a word). Kept as they are, nobody could
+# search for the word typed on a keyboard.
+_PRESENTATION_FORMS = re.compile("[\ufb1d-\ufb4f\ufb50-\ufdff\ufe70-\ufefe]+")
+
+
+def _plain_letters(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group(0))
+
+
 def tidy(text: str) -> str:
-    """A page's text as stored: control characters dropped, whitespace tidied."""
-    return clean_text(_CONTROLS.sub("", text))
-
-
-# ---- pictures for OCR ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Picture:
-    """Where an OCR'd picture sits on its page, for laying its words over the original.
-
-    ``image_matrix`` is the embedded image's placement (unit square → page space) when the
-    picture is the page's own scan; ``None`` means a render of the whole visible page.
-    """
-
-    number: int  # 1-based page number
-    image_matrix: tuple[float, float, float, float, float, float] | None = None
-
-
-def _check_image_pixels(page: pdfium.PdfPage, number: int, limits: Limits) -> None:
-    """Refuses a page carrying an image whose decoded size would be a decompression bomb."""
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
-        width, height = obj.get_px_size()
-        if width * height > limits.max_image_pixels:
-            raise LimitReached(
-                f"page {number} has a {width:,}x{height:,}-pixel image, over max_image_pixels "
-                f"({limits.max_image_pixels:,})"
-            )
-
-
-def _embedded_scan(page: pdfium.PdfPage) -> tuple[PageImage, tuple[float, ...]] | None:
-    """The page's scan as stored, when the page is exactly one upright full-page image."""
-    if page.get_rotation() % 360:
-        return None  # shown turned (/Rotate): the render shows it the way people read it
-    objects = list(page.get_objects(max_depth=1))
-    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
-        return None
-    image = objects[0]
-    matrix = image.get_matrix().get()
-    a, b, c, d, _, _ = matrix
-    if b or c or a <= 0 or d <= 0:
-        return None  # rotated, sheared or flipped placement: let the renderer handle it
-    width_pt, height_pt = page.get_size()
-    if a * d < 0.9 * width_pt * height_pt:
-        return None  # not the whole page: other marks may sit around it
-    px_w, px_h = image.get_px_size()
-    dpi = px_w / (a / 72.0)
-    if not _EMBEDDED_DPI[0] <= dpi <= _EMBEDDED_DPI[1]:
-        return None
-    meta = image.get_metadata()
-    if meta.colorspace not in _PLAIN_COLOURSPACES:
-        return None  # masks, indexed or separation colour: only a render shows it right
-    if image.get_filters(skip_simple=True) == ["DCTDecode"] and meta.colorspace in _JPEG_PASSTHROUGH:
-        # a grey or RGB JPEG scan goes to tesseract as the very bytes in the PDF: no
-        # decode here, no 8 MB PNM to write, and tesseract decodes it as fast as a PNM
-        jpeg = bytes(image.get_data(decode_simple=True))  # undoes ASCII85 and the like
-        if _jpeg_size(jpeg) == (px_w, px_h):
-            return PageImage(jpeg, px_w, px_h, int(round(dpi))), tuple(matrix)
-    # to_pil() shares the bitmap's buffer: copy the pixels out (page_image) while it lives
-    picture = image.get_bitmap(render=False).to_pil()
-    if picture.size != (px_w, px_h):
-        return None
-    return page_image(picture, int(round(dpi))), tuple(matrix)
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's start-of-frame marker, None if it is not a clean JPEG."""
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    at = 2
-    while at + 9 < len(data):
-        if data[at] != 0xFF:
-            return None
-        marker = data[at + 1]
-        length = int.from_bytes(data[at + 2 : at + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height = int.from_bytes(data[at + 5 : at + 7], "big")
-            width = int.from_bytes(data[at + 7 : at + 9], "big")
-            return width, height
-        at += 2 + length
-    return None
-
-
-def _render(page: pdfium.PdfPage, number: int, limits: Limits) -> PageImage:
-    width_pt, height_pt = page.get_size()
-    scale = OCR_DPI / 72.0
-    pixels = width_pt * scale * height_pt * scale
-    if pixels > limits.max_image_pixels:
-        # an oversized page (a poster, a drawing) is read at a lower resolution instead
-        scale *= math.sqrt(limits.max_image_pixels / pixels)
-    if scale * 72.0 < 20:
-        raise LimitReached(f"page {number} is too large to render within max_image_pixels")
-    # to_pil() shares the bitmap's buffer: page_image copies the pixels out while it lives
-    picture = page.render(scale=scale, grayscale=True).to_pil()
-    return page_image(picture, int(round(scale * 72.0)))
-
-
-def page_pictures(
-    doc: pdfium.PdfDocument, numbers: Sequence[int], limits: Limits, placed: list[Picture]
-) -> Iterator[PageImage]:
-    """Pictures of pages ``numbers`` (1-based) for OCR, one at a time, appending to ``placed``.
-
-    A page that is a single upright scan is handed over as stored (0.03 s vs 0.18 s a
-    page to render); anything else is rendered at 300 dpi, in grey.
-    """
-    for number in numbers:
-        with PDFIUM_LOCK:
-            page = doc[number - 1]
-            try:
-                _check_image_pixels(page, number, limits)
-                embedded = _embedded_scan(page)
-                if embedded is not None:
-                    image, matrix = embedded
-                    placed.append(Picture(number, matrix))  # type: ignore[arg-type]
-                else:
-                    image = _render(page, number, limits)
-                    placed.append(Picture(number, None))
-            finally:
-                page.close()
-        yield image
+    """A page's text as stored: control characters dropped, Arabic and Hebrew presentation
+    forms as the letters they show (NFKC, for those only), whitespace tidied. Right-to-left
+    text, its direction marks included, is otherwise kept exactly as PDFium orders it."""
+    return clean_text(_PRESENTATION_FORMS.sub(_plain_letters, _CONTROLS.sub("", text)))

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     NOTE = "note"
     CALL = "call"
     EVENT = "event"
+    CONTACT = "contact"  # an address-book card (an Outlook contact)
 
 
 class DateSource(StrEnum):

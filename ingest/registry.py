@@ -168,4 +168,4 @@ def _load_builtin() -> None:
 
 
 # Format families, each a module that registers its extractors when imported.
-_BUILTIN_MODULES = ("mail", "mbox", "outlook", "notes", "calls", "pdf", "images", "archives")
+_BUILTIN_MODULES = ("mail", "mbox", "emlx", "outlook", "pst", "notes", "calls", "pdf", "images", "archives", "office")

@@ -9,6 +9,7 @@ the word in the scan.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -88,6 +89,7 @@ class Layer:
     pdf: bytes
     image_matrix: Matrix | None = None  # the page's embedded scan was read as stored
     turned: int = 0  # the picture was turned this many degrees clockwise before reading
+    skew: float = 0.0  # ...after being levelled this many degrees counter-clockwise (deskew)
 
 
 def _unturn(turned: int, width: float, height: float) -> Matrix:
@@ -100,6 +102,18 @@ def _unturn(turned: int, width: float, height: float) -> Matrix:
     }.get(turned % 360, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
 
 
+def _unskew(skew: float, width: float, height: float) -> Matrix:
+    """From the levelled picture's layer back onto the picture as scanned (``width`` x
+    ``height`` points, the same size: levelling turns about the centre, no expansion),
+    undoing a counter-clockwise turn of ``skew`` degrees."""
+    if not skew:
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    angle = math.radians(-skew)
+    a, b, c, d = math.cos(angle), math.sin(angle), -math.sin(angle), math.cos(angle)
+    cx, cy = width / 2.0, height / 2.0
+    return (a, b, c, d, cx - (a * cx + c * cy), cy - (b * cx + d * cy))
+
+
 def overlay_layers(writer: PdfWriter, layers: Mapping[int, Layer]) -> None:
     """Lays each page's ``Layer`` of invisible words over that page of ``writer``."""
     for number, item in sorted(layers.items()):
@@ -110,8 +124,9 @@ def overlay_layers(writer: PdfWriter, layers: Mapping[int, Layer]) -> None:
         width, height = float(layer.mediabox.width), float(layer.mediabox.height)
         if item.turned % 180:
             width, height = height, width  # the picture as it was is the other way round
+        # the picture was levelled, then turned: undo the turn, then the levelling
         matrix = _multiply(
-            _unturn(item.turned, width, height),
+            _multiply(_unturn(item.turned, width, height), _unskew(item.skew, width, height)),
             layer_matrix((width, height), crop, int(page.rotation or 0), item.image_matrix),
         )
         _draw_form(writer, page, layer, matrix)

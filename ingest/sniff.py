@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["looks_like_mbox_separator", "sniff", "utf16_codec"]
+__all__ = ["looks_like_mbox_separator", "sniff", "unicode_codec", "utf16_codec"]
 
 # A real mbox "From " separator names a sender and ends in a ctime-like date; a body line
 # such as "From time to time" does not, so it must not split a message.
@@ -26,7 +27,10 @@ _EXTENSION_TEXT_TYPES = {
     "html": "text/html",
     "htm": "text/html",
     "eml": "message/rfc822",
+    "emlx": "message/x-emlx",
 }
+# Apple Mail's .emlx: a line with the message's length in bytes, then the message
+_EMLX_COUNT = re.compile(rb"\A[ \t]*\d{1,12}[ \t]*(?:\r\n|\n|\r)")
 
 
 def looks_like_mbox_separator(line: bytes) -> bool:
@@ -49,9 +53,62 @@ def utf16_codec(head: bytes) -> str | None:
     return None
 
 
+# UTF-32 first: its little-endian BOM begins with UTF-16's
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_WIDE_CODECS = (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2))
+_WIDE_SAMPLE = 4096
+_NOT_TEXT_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs"})
+
+
+def unicode_codec(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec ``head`` is written in, by its BOM or, without one, by its
+    content; None for anything else (UTF-8 and the 8-bit charsets included).
+
+    Without a BOM a codec is named only when the sample decodes strictly to text: no NUL
+    characters, next to no control, unassigned or private-use ones, and at least a tenth
+    ASCII (spaces, digits, line ends: every script's text has some). That is what tells
+    UTF-16LE Arabic from the same bytes read big-endian (a run of CJK and dingbats), and
+    real text from a binary file, whose runs of zero bytes decode to NULs.
+    """
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    sample = head[:_WIDE_SAMPLE]
+    if b"\x00" not in sample:
+        return None  # every UTF-16/32 text of any length has a zero byte somewhere
+    for codec, width in _WIDE_CODECS:
+        if _reads_as_text(sample, codec, width):
+            return codec
+    return None
+
+
+def _reads_as_text(sample: bytes, codec: str, width: int) -> bool:
+    """True when ``sample`` decodes strictly with ``codec`` to what reads as text."""
+    usable = len(sample) - len(sample) % width
+    if usable < 4 * width:
+        return False
+    try:
+        text = sample[:usable].decode(codec)
+    except UnicodeDecodeError:
+        try:  # the sample may end inside a surrogate pair
+            text = sample[: usable - width].decode(codec)
+        except UnicodeDecodeError:
+            return False
+    if not text or "\x00" in text:
+        return False
+    unusual = sum(1 for c in text if c not in "\t\n\r\f" and unicodedata.category(c) in _NOT_TEXT_CATEGORIES)
+    ascii_share = sum(1 for c in text if c < "\x80") / len(text)
+    return unusual <= len(text) // 100 and ascii_share >= 0.1
+
+
 def _decode_head(head: bytes) -> bytes:
-    """Headers written as UTF-16 are re-read as ASCII-compatible bytes."""
-    codec = utf16_codec(head)
+    """Headers written as UTF-16 or UTF-32 are re-read as ASCII-compatible bytes."""
+    codec = unicode_codec(head)
     if codec:
         return head.decode(codec, errors="ignore").encode("utf-8", errors="ignore")
     return head.removeprefix(b"\xef\xbb\xbf")
@@ -79,7 +136,7 @@ def _looks_like_headers(head: bytes) -> bool:
 def _is_text(head: bytes) -> bool:
     if not head:
         return False
-    if head.startswith(b"\xef\xbb\xbf") or utf16_codec(head):
+    if head.startswith(b"\xef\xbb\xbf") or unicode_codec(head):
         return True
     if b"\x00" in head:
         return False
@@ -114,6 +171,9 @@ def sniff(head: bytes, filename: str = "") -> str:
         return "application/pdf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_kind(head)
+    if head.startswith(b"!BDN"):
+        # an Outlook data file (.pst, .ost): the PST reader says what is wrong with a damaged one
+        return "application/vnd.ms-outlook-pst"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # OLE2 compound file: an Outlook item has __substg1.0_ streams, a Word 97 file does not
         if ext == "msg" or "__substg1.0_".encode("utf-16-le") in head or b"__substg1.0_" in head:
@@ -138,6 +198,8 @@ def sniff(head: bytes, filename: str = "") -> str:
             return "message/rfc822"
         return "application/octet-stream"
     text = _decode_head(head)
+    if (count := _EMLX_COUNT.match(text)) and _looks_like_headers(text[count.end() :]):
+        return "message/x-emlx"
     first_line = text.split(b"\n", 1)[0]
     if ext == "mbox" and first_line.startswith(b"From "):
         return "application/mbox"

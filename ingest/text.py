@@ -11,6 +11,8 @@ from inscriptis import get_text
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 
+from .sniff import unicode_codec
+
 __all__ = ["clean_text", "decode_bytes", "html_to_text"]
 
 _HTML_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
@@ -30,10 +32,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Text from ``data``: the declared charset if it decodes cleanly, else UTF-8, else a guess.
 
     Mail in the wild is often mislabelled (a GB2312 label on UTF-8 bytes), so a declared
-    charset that fails to decode strictly is not trusted.
+    charset that fails to decode strictly is not trusted. UTF-16 and UTF-32 are recognised
+    by their BOM or, without one, by their content (``unicode_codec``), before anything
+    else: their zero bytes are valid UTF-8, so "T\\x00h\\x00i\\x00s" would otherwise pass as
+    UTF-8 text.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
+    wide = unicode_codec(data[:4096])
+    if wide is not None:
+        # "utf-16"/"utf-32" (a BOM) consume the BOM; the endian-specific ones have none
+        return data.decode(wide, errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     tried: list[str] = []

@@ -16,6 +16,8 @@ __all__ = ["bates", "header_fields", "human_date", "iso_date", "native_extension
 _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
 _BY_TYPE = {
     "message/rfc822": ".eml",
+    "message/x-emlx": ".emlx",
+    "application/vnd.ms-outlook-pst": ".pst",
     "application/mbox": ".mbox",
     "application/vnd.ms-outlook": ".msg",
     "text/plain": ".txt",

@@ -106,7 +106,9 @@ def clients_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def items_cmd(
     ctx: typer.Context,
     client: Annotated[str | None, typer.Option("--client")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="email, attachment, document, note, call, event")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="email, attachment, document, note, call, event, contact")
+    ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 100,

@@ -23,6 +23,9 @@ def page_method_words(page: PagePublic) -> str:
         return f"read by OCR, {round(page.confidence)}% confidence"
     if page.method == "text_layer":
         return "text from the PDF's own text layer"
+    if page.method == "text_layer+ocr":  # a typed page carrying a scanned picture
+        read = "read by OCR" if page.confidence is None else f"read by OCR, {round(page.confidence)}% confidence"
+        return f"text from the PDF's own text layer, and a picture on the page {read}"
     return "no text on this page"
 
 

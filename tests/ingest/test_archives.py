@@ -180,15 +180,58 @@ def test_nesting_is_capped() -> None:
     assert level1.facts["zip_member"] == "level1.zip"
 
 
-def test_encrypted_members_need_a_password() -> None:
-    # stdlib cannot write encrypted zips: set the flag bit on a stored member by hand
-    data = bytearray(_zip({"secret.txt": b"hidden"}, zipfile.ZIP_STORED))
-    data[6] |= 0x01  # local header general purpose flags
-    central = data.rfind(b"PK\x01\x02")
-    data[central + 8] |= 0x01
-    record = _extract(bytes(data), "secret.zip")
-    assert record.status is Status.FAILED
-    assert record.error == "encrypted: password required for zip members"
+def _with_encrypted_last_member(members: dict[str, bytes]) -> bytes:
+    """A stored zip whose last member carries the encryption flag (stdlib cannot encrypt:
+    the flag bit is set by hand in its local header and its central directory record)."""
+    data = bytearray(_zip(members, zipfile.ZIP_STORED))
+    data[data.rfind(b"PK\x03\x04") + 6] |= 0x01  # local header general purpose flags
+    data[data.rfind(b"PK\x01\x02") + 8] |= 0x01
+    return bytes(data)
+
+
+def test_encrypted_members_need_a_password_and_say_which() -> None:
+    record = _extract(_with_encrypted_last_member({"secret.txt": b"hidden"}), "secret.zip")
+    assert record.status is Status.PARTIAL
+    assert record.error == "encrypted: password required for zip member 'secret.txt'"
+    (child,) = record.children
+    assert child.status is Status.FAILED
+    assert child.error == "encrypted: password required for zip member 'secret.txt'"
+    assert child.facts["zip_member"] == "secret.txt"
+
+
+def test_the_open_members_of_a_partly_encrypted_zip_are_still_read() -> None:
+    data = _with_encrypted_last_member({"minutes.txt": b"Met the client on site", "payroll/secret.txt": b"hidden"})
+    record = _extract(data, "mixed.zip")
+    assert record.status is Status.PARTIAL
+    assert record.error == "encrypted: password required for zip member 'payroll/secret.txt'"
+    readable, locked = record.children
+    assert (readable.status, readable.text) == (Status.OK, "Met the client on site")
+    assert readable.data == b"Met the client on site"
+    assert (locked.status, locked.filename, locked.data) == (Status.FAILED, "secret.txt", None)
+
+
+def test_a_wrong_password_names_the_member() -> None:
+    data = _with_encrypted_last_member({"secret.txt": b"hidden"})
+    record = extract(Source.from_bytes(data, "secret.zip"), Context(password="not it"))
+    assert record.status is Status.PARTIAL
+    assert record.children[0].error == "encrypted: wrong password for zip member 'secret.txt'"
+
+
+def test_several_unreadable_members_are_summed_up_on_the_archive() -> None:
+    data = bytearray(_zip({"a.txt": b"one", "b.txt": b"two"}, zipfile.ZIP_STORED))
+    at = 0
+    while (at := data.find(b"PK\x03\x04", at)) >= 0:  # every local header...
+        data[at + 6] |= 0x01
+        at += 4
+    at = 0
+    while (at := data.find(b"PK\x01\x02", at)) >= 0:  # ...and every central record
+        data[at + 8] |= 0x01
+        at += 4
+    record = _extract(bytes(data), "both.zip")
+    assert record.status is Status.PARTIAL
+    assert record.error == (
+        "encrypted: 2 members could not be read ('a.txt', 'b.txt'); first: password required for zip member 'a.txt'"
+    )
 
 
 def test_not_a_zip_after_all() -> None:
@@ -260,3 +303,24 @@ def test_a_member_named_to_deceive_is_labelled_by_a_name_safe_to_show() -> None:
     names = [c.filename for c in record.children]
     assert names == ["invoicefdp.exe", "_CON", "tabhere.txt"]
     assert [c.facts["zip_member"] for c in record.children] == [tricky, "bin/CON", "tab\there.txt"]
+
+
+def test_a_member_compressed_in_a_way_we_cannot_undo_is_named_and_the_rest_read() -> None:
+    data = bytearray(_zip({"minutes.txt": b"Met the client", "notes.txt": b"PPMd-packed"}, zipfile.ZIP_STORED))
+    data[data.rfind(b"PK\x03\x04") + 8] = 98  # PPMd, which zipfile does not implement
+    data[data.rfind(b"PK\x01\x02") + 10] = 98
+    record = _extract(bytes(data), "packed.zip")
+    assert record.status is Status.PARTIAL
+    assert record.error == "unsupported: zip member 'notes.txt': That compression method is not supported"
+    assert [c.status for c in record.children] == [Status.OK, Status.FAILED]
+
+
+def test_an_aes_encrypted_member_with_a_password_says_we_cannot_open_that_encryption() -> None:
+    data = bytearray(_with_encrypted_last_member({"secret.txt": b"hidden"}))
+    data[data.rfind(b"PK\x03\x04") + 8] = 99  # WinZip AES: zipfile cannot decrypt it
+    data[data.rfind(b"PK\x01\x02") + 10] = 99
+    record = extract(Source.from_bytes(bytes(data), "aes.zip"), Context(password="right or wrong"))
+    assert record.children[0].error == (
+        "encrypted: zip member 'secret.txt' uses an encryption we cannot open "
+        "(That compression method is not supported)"
+    )

@@ -10,7 +10,7 @@ from pypdf import PdfReader, PdfWriter
 
 from app.archive import Archive
 from ingest import Context, Limits, Source, Status, extract
-from ingest.pdf import _refuse_flate_bombs
+from ingest.pdfbombs import refuse_flate_bombs
 from tests.ingest.hostile import ingest_hostile
 from tests.ingest.pdf_samples import build_pdf, circular_xref_pdf, image_bomb_pdf
 
@@ -115,7 +115,7 @@ def test_flate_bomb_inside_an_encrypted_pdf_is_a_limit_once_decrypted() -> None:
     tight = Context(limits=Limits(max_pdf_stream_bytes=2 * MiB), password="pw")
     # the scan of the raw bytes alone lets it through: the cipher hides the stream (a
     # random "x\xda" in the ciphertext is no zlib stream, so this holds every time)
-    _refuse_flate_bombs(locked, tight.limits)
+    refuse_flate_bombs(locked, tight.limits)
     got = extract(Source(filename="locked.pdf", data=locked), tight)
     assert got.status is Status.FAILED and got.error is not None and "decompression bomb" in got.error
     fine = _encrypted(_one_page(_says("Locked but harmless")), "pw")

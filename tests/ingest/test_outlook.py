@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -226,17 +227,79 @@ def test_rtf_only_body_is_deencapsulated() -> None:
     assert "Another test email to obtain raw data for Jean-Philippe." in record.text
 
 
-def test_rtf_body_that_cannot_be_unwrapped_is_partial() -> None:
-    raw_rtf = compressed_rtf.compress(b"{\\rtf1\\ansi Plain RTF only}")
+def test_rtf_only_body_that_wraps_nothing_is_converted_to_text() -> None:
+    # plain RTF (no \\fromhtml/\\fromtext): RTFDE cannot de-encapsulate it, striprtf reads it
+    raw_rtf = compressed_rtf.compress(b"{\\rtf1\\ansi\\ansicpg1252 Plain RTF only, caf\\'e9.\\par Second line}")
     data = without_streams(
         "bbottema_plain_chain_reply.msg",
         "__substg1.0_1000001F",
         replace={"__substg1.0_10090102": raw_rtf},
     )
     record = extract(Source(filename="rtf.msg", data=data))
+    assert record.status is Status.OK, record.error
+    assert record.facts["body_format"] == "rtf"
+    assert record.text == "Plain RTF only, café.\nSecond line"
+    assert record.title.startswith("RE: [Redmine")
+
+
+def test_rtf_body_that_cannot_be_read_is_partial() -> None:
+    data = without_streams(
+        "bbottema_plain_chain_reply.msg",
+        "__substg1.0_1000001F",
+        replace={"__substg1.0_10090102": b"\x00" * 40},  # no compressed-RTF header: will not decompress
+    )
+    record = extract(Source(filename="rtf.msg", data=data))
     assert record.status is Status.PARTIAL
     assert record.error == "the RTF body could not be converted to text"
     assert record.title.startswith("RE: [Redmine")
+
+
+# --- strings: NULs and code pages --------------------------------------------------------
+
+
+def test_a_trailing_nul_is_not_part_of_the_subject() -> None:
+    data = without_streams(
+        "bbottema_plain_chain_reply.msg", replace={"__substg1.0_0037001F": "Invoice 7\x00".encode("utf-16-le")}
+    )
+    record = extract(Source(filename="nul.msg", data=data))
+    assert record.title == "Invoice 7"
+
+
+def _ansi_copy(name: str, codec: str, subject: str) -> bytes:
+    """A corpus .msg rewritten the way pre-Unicode Outlook stores it: every string stream
+    as 8-bit text in ``codec`` (``001E``), the store's Unicode flag cleared, plus a subject."""
+    msg = extract_msg.openMsg(corpus(name))
+    try:
+        writer = OleWriter()
+        writer.fromMsg(msg)
+        strings = {"/".join(path): msg.getStream("/".join(path)) for path in msg.listDir() if path[-1].endswith("001F")}
+        written = set(strings)
+        properties = bytearray(msg.getStream("__properties_version1.0"))
+    finally:
+        msg.close()
+    strings["__substg1.0_0037001F"] = subject.encode("utf-16-le")
+    for path, value in strings.items():
+        if path in written:
+            writer.deleteEntry(path)
+        writer.addEntry(path[:-4] + "001E", data=value.decode("utf-16-le").encode(codec, "replace") + b"\x00")
+    for offset in range(32, len(properties), 16):  # PR_STORE_SUPPORT_MASK: drop STORE_UNICODE_OK
+        tag, flags, value = struct.unpack_from("<IIQ", properties, offset)
+        if tag == 0x340D0003:
+            struct.pack_into("<IIQ", properties, offset, tag, flags, value & ~0x40000)
+    writer.editEntry("__properties_version1.0", data=bytes(properties))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_an_8bit_message_is_read_in_its_internet_code_page() -> None:
+    # no PR_MESSAGE_CODEPAGE, PR_INTERNET_CPID 936: extract-msg alone reads ISO-8859-15 mojibake
+    data = _ansi_copy("bbottema_chinese_no_subject_no_sender.msg", "gbk", "房间安排")
+    record = extract(Source(filename="ansi.msg", data=data))
+    assert record.status is Status.OK, record.error
+    assert record.title == "房间安排"
+    assert "经过汇总 大家提前合理安排进房间入住吧" in record.text
+    assert record.facts["string_encoding"] == "gbk (PR_INTERNET_CPID)"
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -312,3 +375,18 @@ def test_nesting_limit_keeps_the_attached_message_as_a_failed_child() -> None:
     assert child.status is Status.FAILED
     assert child.error and child.error.startswith("limit:")
     assert child.data is not None and child.data.startswith(OLE_MAGIC)
+
+
+def test_a_malformed_from_in_the_internet_headers_is_read_leniently() -> None:
+    msg = extract_msg.openMsg(corpus("msgextractor_unicode_tif_attachments.msg"))
+    try:
+        headers = msg.getStringStream("__substg1.0_007D")
+    finally:
+        msg.close()
+    broken = headers.replace("From: Brian Zhou <brizhou@gmail.com>", "From: Zhou, Brian <brizhou@gmail.com")
+    data = without_streams(
+        "msgextractor_unicode_tif_attachments.msg", replace={"__substg1.0_007D001F": broken.encode("utf-16-le")}
+    )
+    record = extract(Source(filename="broken-from.msg", data=data))
+    assert Participant(role="from", address="brizhou@gmail.com", name="Zhou, Brian") in record.participants
+    assert record.facts["header_repairs"] == ["From: parsed leniently: a '<' without its '>'"]

@@ -446,7 +446,8 @@ def pdfium_c_image() -> int:
 
 def test_jpeg_scan_goes_to_tesseract_as_stored(tmp_path: Path) -> None:
     """A full-page JPEG scan is handed over as the PDF's own JPEG bytes, not re-decoded."""
-    from ingest.pdfpages import Picture, open_pdfium, page_pictures
+    from ingest.pdfpages import open_pdfium
+    from ingest.pdfpictures import Picture, page_pictures
 
     jpeg = tmp_path / "scan.jpg"
     _text_image(CONTRACT_LINES).save(jpeg, "JPEG", quality=85, dpi=(200, 200))
