@@ -32,7 +32,7 @@ from .ocr import OcrResult, PageImage, page_image
 from .pdfpages import PDFIUM_LOCK, has_usable_text, tidy
 from .pdfpictures import OCR_DPI, check_image_pixels, render_page
 from .records import Page
-from .searchable import Matrix
+from .searchable import Matrix, multiply
 
 __all__ = ["Region", "RegionFinder", "region_pictures", "with_picture_text"]
 
@@ -73,32 +73,17 @@ def _bounds(obj: ctypes.c_void_p) -> Box | None:
     return left.value, bottom.value, right.value, top.value
 
 
-Matrix6 = tuple[float, float, float, float, float, float]
-_IDENTITY: Matrix6 = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def _matrix(obj: ctypes.c_void_p) -> Matrix6:
+def _matrix(obj: ctypes.c_void_p) -> Matrix:
     found = pdfium_c.FS_MATRIX()
     if not pdfium_c.FPDFPageObj_GetMatrix(obj, found):
         return _IDENTITY
     return found.a, found.b, found.c, found.d, found.e, found.f
 
 
-def _then(m: Matrix6, n: Matrix6) -> Matrix6:
-    """``m`` then ``n`` (PDF's row-vector convention)."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
-
-
-def _placed(box: Box, m: Matrix6) -> Box:
+def _placed(box: Box, m: Matrix) -> Box:
     """``box`` (in a form XObject's space) where matrix ``m`` puts it on the page."""
     a, b, c, d, e, f = m
     corners = [(x, y) for x in (box[0], box[2]) for y in (box[1], box[3])]
@@ -107,7 +92,7 @@ def _placed(box: Box, m: Matrix6) -> Box:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _image_boxes(handle: ctypes.c_void_p, in_form: bool, to_page: Matrix6, depth: int, out: list[Box]) -> None:
+def _image_boxes(handle: ctypes.c_void_p, in_form: bool, to_page: Matrix, depth: int, out: list[Box]) -> None:
     """Page-space boxes of the images drawn by a page (or a form XObject on it, ``in_form``),
     looking into forms a few levels deep. PDFium gives the bounds of an object inside a form
     in the form's own space, so each form's matrix is applied on the way out."""
@@ -121,7 +106,7 @@ def _image_boxes(handle: ctypes.c_void_p, in_form: bool, to_page: Matrix6, depth
             if box is not None:
                 out.append(_placed(box, to_page) if in_form else box)
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _FORM_DEPTH:
-            inner = _then(_matrix(obj), to_page) if in_form else _matrix(obj)
+            inner = multiply(_matrix(obj), to_page) if in_form else _matrix(obj)
             _image_boxes(obj, True, inner, depth + 1, out)
 
 

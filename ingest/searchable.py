@@ -29,12 +29,12 @@ from pypdf.generic import (
 from .errors import LimitReached
 from .records import Derived
 
-__all__ = ["Layer", "Matrix", "layer_matrix", "overlay_layers", "pdf_ready", "searchable_derived"]
+__all__ = ["Layer", "Matrix", "layer_matrix", "multiply", "overlay_layers", "pdf_ready", "searchable_derived"]
 
 Matrix = tuple[float, float, float, float, float, float]
 
 
-def _multiply(m: Matrix, n: Matrix) -> Matrix:
+def multiply(m: Matrix, n: Matrix) -> Matrix:
     """``m`` then ``n`` (PDF row-vector convention: p' = p x m x n)."""
     a, b, c, d, e, f = m
     a2, b2, c2, d2, e2, f2 = n
@@ -62,7 +62,7 @@ def layer_matrix(
     """
     width, height = layer_size
     if image_matrix is not None:
-        return _multiply((1.0 / width, 0.0, 0.0, 1.0 / height, 0.0, 0.0), image_matrix)
+        return multiply((1.0 / width, 0.0, 0.0, 1.0 / height, 0.0, 0.0), image_matrix)
     x0, y0, x1, y1 = crop_box
     w, h = x1 - x0, y1 - y0
     rotation %= 360
@@ -75,7 +75,7 @@ def layer_matrix(
         180: (-1.0, 0.0, 0.0, -1.0, x0 + w, y0 + h),
         270: (0.0, -1.0, 1.0, 0.0, x0, y0 + h),  # x = x0 + v, y = y0 + h - u
     }.get(rotation, (1.0, 0.0, 0.0, 1.0, x0, y0))
-    return _multiply(to_shown, unrotate)
+    return multiply(to_shown, unrotate)
 
 
 def _layer_page(layer_pdf: bytes) -> PageObject:
@@ -125,8 +125,8 @@ def overlay_layers(writer: PdfWriter, layers: Mapping[int, Layer]) -> None:
         if item.turned % 180:
             width, height = height, width  # the picture as it was is the other way round
         # the picture was levelled, then turned: undo the turn, then the levelling
-        matrix = _multiply(
-            _multiply(_unturn(item.turned, width, height), _unskew(item.skew, width, height)),
+        matrix = multiply(
+            multiply(_unturn(item.turned, width, height), _unskew(item.skew, width, height)),
             layer_matrix((width, height), crop, int(page.rotation or 0), item.image_matrix),
         )
         _draw_form(writer, page, layer, matrix)
