@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from sqlalchemy import Engine, event, text
@@ -10,11 +11,12 @@ from sqlmodel import Session, SQLModel, create_engine, select
 
 from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from .accounts import models as _account_models  # noqa: F401  (and the accounts' tables)
+from .labels import item_labels
 from .models import Meta
 
 __all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
 _BACKFILL_BATCH = 2000
 
@@ -70,10 +72,27 @@ def _add_imap_folder_state(conn: Connection) -> None:
     SQLModel.metadata.tables["imap_folder_state"].create(conn, checkfirst=True)
 
 
+def _add_item_label(conn: Connection) -> None:
+    """v5 -> v6: ``item_label``, the labels items carried where they came from (Gmail's
+    ``X-Gmail-Labels``), filled in from the facts an earlier version kept for each item."""
+    SQLModel.metadata.tables["item_label"].create(conn, checkfirst=True)
+    last = 0
+    while rows := conn.execute(
+        text("SELECT id, facts_json FROM item WHERE id > :last AND facts_json LIKE '%\"labels\"%' "
+             "ORDER BY id LIMIT :batch"),
+        {"last": last, "batch": _BACKFILL_BATCH},
+    ).all():
+        labels = [{"item_id": item_id, "label": label}
+                  for item_id, facts in rows for label in item_labels(json.loads(facts or "{}"))]
+        if labels:
+            conn.execute(text("INSERT INTO item_label (item_id, label) VALUES (:item_id, :label)"), labels)
+        last = rows[-1][0]
+
+
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
 _MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason, 4: _add_imap_folder_state,
+    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason, 4: _add_imap_folder_state, 5: _add_item_label,
 }
 
 

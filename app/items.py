@@ -16,12 +16,14 @@ from sqlmodel import Session, col, select
 from .archive import Archive
 from .clients import get_client
 from .errors import ClientNotFound, InvalidInput, ItemNotFound, NotFound
+from .labels import MAX_LABEL, labels_by_item, with_label
 from .models import (
     Client,
     ClientAddress,
     DateMentionRow,
     DerivedFile,
     Item,
+    ItemLabel,
     ItemTag,
     LedgerEntry,
     PageRow,
@@ -102,7 +104,8 @@ def _publics(session: Session, items: Sequence[Item], within: Collection[str] | 
         ).all():
             people[row.item_id].append(row)
     slugs = dict(session.exec(select(Client.id, Client.slug)).all())
-    publics = [ItemPublic.of(i, slugs[i.client_id], people[i.id or 0]) for i in items]
+    labels = labels_by_item(session, [i for i in ids if i is not None])
+    publics = [ItemPublic.of(i, slugs[i.client_id], people[i.id or 0], labels.get(i.id or 0, ())) for i in items]
     parents = {p.parent_id for p in publics if p.parent_id is not None}
     if within is None or not parents:
         return publics
@@ -154,13 +157,16 @@ def list_items(
     tag: str | None = None,
     status: str | None = None,
     correspondent: str | None = None,
+    label: str | None = None,
     sort: str = "date",
     descending: bool = False,
     limit: int = 100,
     offset: int = 0,
     within: Collection[str] | None = None,
 ) -> ItemList:
-    """Items filtered by client, kind, date range, tag, status and correspondent, sorted by ``sort``.
+    """Items filtered by client, kind, date range, tag, status, correspondent and source
+    label (``label``: as the mailbox had it, e.g. Gmail's "Clients/Northwind", any case),
+    sorted by ``sort``.
 
     The default is date order, undated last. ``correspondent`` matches any part of a
     participant's address or name ("greg" finds greg.thornton@...), case-insensitively.
@@ -177,6 +183,8 @@ def list_items(
     order = _ordering(sort, descending)
     wanted_tag = validate_tag(tag) if tag is not None else None
     person = _correspondent(correspondent)
+    if label is not None and (not label.strip() or len(label) > MAX_LABEL):
+        raise InvalidInput(f"a label is 1-{MAX_LABEL} characters")
     with archive.read() as session:
         query = select(Item)
         if client:
@@ -195,6 +203,8 @@ def list_items(
             query = query.where(col(Item.occurred_at_utc) < _day_start(date_to + timedelta(days=1)))
         if wanted_tag:
             query = query.where(col(Item.id).in_(select(ItemTag.item_id).where(ItemTag.tag == wanted_tag)))
+        if label:
+            query = query.where(col(Item.id).in_(with_label(label)))
         if person:
             people = select(ParticipantRow.item_id).where(or_(
                 func.lower(ParticipantRow.address).contains(person, autoescape=True),
@@ -214,6 +224,7 @@ class ListingOptions:
     client_name: str
     tags: tuple[str, ...]
     correspondents: tuple[str, ...]  # addresses on the client's items, most frequent first
+    labels: tuple[str, ...] = ()  # source labels on the client's items (Gmail's), alphabetical
 
 
 def listing_options(archive: Archive, *, client: str, max_correspondents: int = 200) -> ListingOptions:
@@ -231,7 +242,12 @@ def listing_options(archive: Archive, *, client: str, max_correspondents: int = 
             .group_by(col(ParticipantRow.address)).order_by(count.desc(), col(ParticipantRow.address))
             .limit(max_correspondents)
         ).all()
-        return ListingOptions(client=row.slug, client_name=row.name, tags=tuple(tags), correspondents=tuple(people))
+        labels = session.exec(
+            select(ItemLabel.label).join(Item, col(Item.id) == ItemLabel.item_id)
+            .where(Item.client_id == row.id).distinct().order_by(col(ItemLabel.label)).limit(max_correspondents)
+        ).all()
+        return ListingOptions(client=row.slug, client_name=row.name, tags=tuple(tags), correspondents=tuple(people),
+                              labels=tuple(labels))
 
 
 def _in_scope(session: Session, item: Item, within: Collection[str] | None) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "ImapFolderState",
     "Item",
     "ItemCorrection",
+    "ItemLabel",
     "ItemNote",
     "ItemTag",
     "Job",
@@ -201,6 +202,18 @@ class ItemTag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     tag: str = Field(index=True)
+
+
+class ItemLabel(SQLModel, table=True):
+    """A label the item carried where it came from (Gmail's ``X-Gmail-Labels``: "Inbox",
+    "Clients/Northwind"): part of the evidence as read, unlike a tag, which a person adds."""
+
+    __tablename__ = "item_label"
+    __table_args__ = (UniqueConstraint("item_id", "label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    label: str = Field(index=True)
 
 
 class ItemNote(SQLModel, table=True):

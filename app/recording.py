@@ -13,7 +13,8 @@ from ingest.records import DatedValue, Kind, Record, Status
 from .archive import UnitOfWork
 from .blobs import BlobStore, StoredBlob
 from .clients import UNASSIGNED, Router
-from .models import DateMentionRow, DerivedFile, Item, PageRow, ParticipantRow, utc_now
+from .labels import item_labels
+from .models import DateMentionRow, DerivedFile, Item, ItemLabel, PageRow, ParticipantRow, utc_now
 from .timeline.digest import SUMMARY_CHARS, WORDS_CHARS, digest
 
 if TYPE_CHECKING:
@@ -154,6 +155,8 @@ def record_item(
         {"item_id": item_id, "role": p.role, "address": p.address, "name": p.name}
         for p in record.participants
     ])
+    labels = item_labels(record.facts)
+    uow.add_rows(ItemLabel, [{"item_id": item_id, "label": label} for label in labels])
     uow.add_rows(PageRow, [
         {"item_id": item_id, "number": page.number, "text": page.text, "method": page.method,
          "confidence": page.confidence, "engine": page.engine, "error": page.error}
@@ -190,6 +193,8 @@ def record_item(
         details["row"] = record.source_row
     if record.derived:
         details["derived"] = [d.role for d in record.derived]
+    if labels:
+        details["labels"] = labels
     uow.ledger.append(actor=uow.actor, action="ingest", item_id=item_id, details=details)
     report.stored += 1
     if record.status != Status.OK:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -61,9 +62,11 @@ class ItemPublic(BaseModel):
     source_row: int | None
     page_count: int | None
     participants: list[ParticipantPublic]
+    labels: list[str] = []  # as the item's source had them (Gmail's X-Gmail-Labels)
 
     @classmethod
-    def of(cls, item: Item, client: str, participants: list[ParticipantRow]) -> ItemPublic:
+    def of(cls, item: Item, client: str, participants: list[ParticipantRow],
+           labels: Sequence[str] = ()) -> ItemPublic:
         assert item.id is not None
         return cls(
             id=item.id,
@@ -89,6 +92,7 @@ class ItemPublic(BaseModel):
             source_row=item.source_row,
             page_count=item.page_count,
             participants=[ParticipantPublic.of(p) for p in participants],
+            labels=list(labels),
         )
 
 

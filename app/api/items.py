@@ -29,15 +29,17 @@ def list_items(
     tag: str | None = None,
     status: Annotated[str | None, Query(description="ok, partial, failed, pending or processing")] = None,
     correspondent: Annotated[str | None, Query(description="any part of a participant's address or name")] = None,
+    label: Annotated[str | None, Query(description="a label the mailbox had on it (Gmail's), any case")] = None,
     sort: Annotated[str, Query(description="date, title, kind or ingested")] = "date",
     descending: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ItemList:
-    """Items filtered by client, kind, date range, tag, status and correspondent; date order unless ``sort``."""
+    """Items filtered by client, kind, date range, tag, status, correspondent and mailbox label;
+    date order unless ``sort``."""
     return items.list_items(
         archive, client=client, kind=kind, date_from=date_from, date_to=date_to, tag=tag, status=status,
-        correspondent=correspondent, sort=sort, descending=descending, limit=limit, offset=offset,
+        correspondent=correspondent, label=label, sort=sort, descending=descending, limit=limit, offset=offset,
         within=principal.within(),
     )
 

@@ -111,6 +111,7 @@ def items_cmd(
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    label: Annotated[str | None, typer.Option("--label", help="A label the mailbox had on it (Gmail's).")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 100,
     offset: Annotated[int, typer.Option("--offset")] = 0,
     as_json: JsonOpt = False,
@@ -122,7 +123,7 @@ def items_cmd(
     with archive_for(ctx) as archive:
         result = items.list_items(
             archive, client=client, kind=kind, date_from=parse_day(date_from), date_to=parse_day(date_to),
-            limit=limit, offset=offset,
+            label=label, limit=limit, offset=offset,
         )
     if as_json:
         emit_json(result)

@@ -32,6 +32,7 @@ class IndexDoc:
     tags: tuple[str, ...]
     occurred_at: datetime | None
     thread_id: str
+    labels: tuple[str, ...] = ()  # as the item's source had them (Gmail's X-Gmail-Labels)
 
 
 @dataclass(frozen=True)

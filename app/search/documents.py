@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .. import models
+from ..labels import labels_by_item
 from ..models import Client, Item, LedgerEntry, Meta, PageRow, ParticipantRow
 from .backend import IndexDoc
 
@@ -126,6 +127,7 @@ def _docs_for_chunk(session: Session, chunk: list[int], slugs: dict[int, str]) -
     for row in session.exec(select(PageRow).where(col(PageRow.item_id).in_(chunk)).order_by(col(PageRow.number))).all():
         pages[row.item_id].append(row)
     tags = _tags_by_item(session, chunk)
+    labels = labels_by_item(session, chunk)
     docs: list[IndexDoc] = []
     for item in items:
         assert item.id is not None
@@ -144,6 +146,7 @@ def _docs_for_chunk(session: Session, chunk: list[int], slugs: dict[int, str]) -
             "tags": tuple(tags[item.id]),
             "occurred_at": item.occurred_at_utc,
             "thread_id": _thread_id(item),
+            "labels": tuple(labels[item.id]),
         }
         if pages[item.id]:
             for page in pages[item.id]:

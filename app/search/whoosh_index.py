@@ -62,6 +62,7 @@ _FIELD_ALIASES = {
     "cc": "recipient",
     "date": "occurred",
     "tag": "tags",
+    "label": "labels",
     "body": "content",
     "title": "content",
     "subject": "content",
@@ -114,6 +115,8 @@ def _schema() -> Schema:
         people=ID(sortable=True),  # the same addresses as one column value: cheap facet counts
         filename=TEXT(analyzer=_PARTS),
         tags=KEYWORD(commas=True, lowercase=True),
+        # source labels split into words like file names: label:northwind finds "Clients/Northwind"
+        labels=TEXT(analyzer=_PARTS, phrase=True),
         occurred=DATETIME(stored=False),  # for date:[... to ...] in a query
         # the UTC day as a column: a date range is checked per match while counting
         day=NUMERIC(int, bits=32, signed=False, sortable=True),
@@ -147,6 +150,8 @@ def _fields(doc: IndexDoc) -> dict[str, object]:
         fields["correspondents"] = ",".join(doc.correspondents)
     if doc.tags:
         fields["tags"] = ",".join(doc.tags)
+    if doc.labels:
+        fields["labels"] = "\n".join(doc.labels)
     if doc.occurred_at is not None:
         # Whoosh compares naive datetimes: index the UTC instant
         fields["occurred"] = doc.occurred_at.astimezone(UTC).replace(tzinfo=None)

@@ -26,7 +26,8 @@ __all__ = ["ClientData", "ItemFacts", "MentionFacts", "load_client", "offset_zon
 # own words announce were worked out when it was stored (``digest``). Only documents are
 # searched for an invoice number, in the first ``HEAD_CHARS`` of their text; only calls
 # and notes have facts the timeline reads (direction, duration, "recorded as a meeting"),
-# and invoices (their stated date, amount and PO, read at ingest).
+# and invoices (their stated date, amount and PO, read at ingest), and emails from a Gmail
+# Takeout (their thread id).
 HEAD_CHARS = 1000
 
 # Repeated values come back as flags or NULL where only one value matters: a string per
@@ -36,7 +37,8 @@ _ITEMS = text(
     " coalesce(date_detail, ''), date_precision = 'day', original_filename, content_type = 'application/mbox',"
     " message_id, in_reply_to, coalesce(email_references, ''), nullif(status, 'ok'), source_row,"
     " CASE WHEN kind IN ('call', 'note') OR (kind IN ('document', 'attachment') AND facts_json LIKE '%\"invoice\\_%'"
-    " ESCAPE '\\') THEN nullif(facts_json, '') END,"
+    " ESCAPE '\\') OR (kind = 'email' AND facts_json LIKE '%\"gmail\\_thread\\_id\"%' ESCAPE '\\')"
+    " THEN nullif(facts_json, '') END,"
     " CASE WHEN kind IN ('document', 'attachment') THEN coalesce(substr(text, 1, :head), '') ELSE '' END,"
     " summary, text_hints FROM item WHERE client_id = :client ORDER BY id"
 )

@@ -60,13 +60,14 @@ def client_page(
     tag: str = "",
     status: str = "",
     correspondent: str = "",
+    label: str = "",
     sort: str = "date",
     order: str = "asc",
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> HTMLResponse:
     options = items.listing_options(archive, client=slug)  # an unknown client is a 404 page
     form = {"kind": kind, "from": date_from, "to": date_to, "tag": tag, "status": status,
-            "correspondent": correspondent, "sort": sort, "order": order}
+            "correspondent": correspondent, "label": label, "sort": sort, "order": order}
     pager = Pager(page=page_number, size=ITEMS_PAGE_SIZE, total=0)
     listing, problem = None, None
     try:
@@ -75,8 +76,8 @@ def client_page(
         listing = items.list_items(
             archive, client=slug, kind=blank_none(kind), status=blank_none(status), tag=blank_none(tag),
             date_from=optional_day(date_from, "From"), date_to=optional_day(date_to, "To"),
-            correspondent=blank_none(correspondent), sort=blank_none(sort) or "date", descending=order == "desc",
-            limit=ITEMS_PAGE_SIZE, offset=pager.offset, within=principal.within(),
+            correspondent=blank_none(correspondent), label=blank_none(label), sort=blank_none(sort) or "date",
+            descending=order == "desc", limit=ITEMS_PAGE_SIZE, offset=pager.offset, within=principal.within(),
         )
         pager.total = listing.total
     except InvalidInput as exc:  # a value a person chose or typed: say what is wrong, beside the form
