@@ -25,7 +25,7 @@ from .docdates import date_facts, document_dates, occurred_from
 from .errors import Corrupt, Encrypted, LimitReached
 from .ocr import OcrResult, ocr_pages
 from .pdfbombs import refuse_encrypted_flate_bombs, refuse_flate_bombs
-from .pdfembedded import embedded_children
+from .pdfembedded import embedded_children, has_file_attachments
 from .pdfforms import form_text
 from .pdfpages import PDFIUM_LOCK, has_usable_text, open_pdfium, page_texts, tidy
 from .pdfpictures import Picture, page_pictures
@@ -229,7 +229,22 @@ def _open_document(data: bytes, password: str | None) -> pdfium.PdfDocument:
         return open_pdfium(data[: end + 5], password)
 
 
-def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _SearchableCopy) -> dict[int, Page]:
+class _PageScan:
+    """What ``page_texts`` notes of each page while it is open: pictures with no text over
+    them (``RegionFinder``), and whether any page has a file attachment annotation."""
+
+    def __init__(self) -> None:
+        self.regions = RegionFinder()
+        self.attachments = False
+
+    def __call__(self, number: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> None:
+        self.regions(number, page, textpage)
+        if not self.attachments:
+            self.attachments = has_file_attachments(page)
+
+
+def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _SearchableCopy,
+                scan: _PageScan) -> dict[int, Page]:
     """Every page: its text layer where usable, else tesseract's reading (into ``copy``);
     a kept text layer gains the OCR of any large picture it has no text over (``pdfregions``)."""
     limits = ctx.limits
@@ -241,8 +256,7 @@ def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _Searchab
             raise LimitReached(f"{count:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
         pages: dict[int, Page] = {}
         to_ocr = []
-        finder = RegionFinder()
-        for number, text in enumerate(page_texts(doc, finder), start=1):
+        for number, text in enumerate(page_texts(doc, scan), start=1):
             if has_usable_text(text):
                 pages[number] = Page(number, tidy(text), "text_layer")
             else:
@@ -256,7 +270,7 @@ def _read_pages(data: bytes, password: str | None, ctx: Context, copy: _Searchab
             if result.error is None and result.layer_pdf and result.words:
                 copy.add(picture.number, Layer(result.layer_pdf, picture.image_matrix, result.turned, result.skew))
             ctx.report(index + 1, len(to_ocr), f"{index + 1} of {len(to_ocr)} pages OCR'd")
-        _read_pictures(doc, finder.regions(kept), ctx, copy, pages)
+        _read_pictures(doc, scan.regions.regions(kept), ctx, copy, pages)
         return pages
     finally:
         with PDFIUM_LOCK:
@@ -301,12 +315,13 @@ class PdfExtractor:
         if declared > limits.max_pdf_pages:
             raise LimitReached(f"{declared:,} pages is over max_pdf_pages ({limits.max_pdf_pages:,})")
         copy = _SearchableCopy(reader)
-        read = _read_pages(data, password, ctx, copy)
+        scan = _PageScan()
+        read = _read_pages(data, password, ctx, copy, scan)
         if not read:
             raise Corrupt("the PDF has no pages")
         form = form_text(reader)
         pages = form.appended(tuple(read[n] for n in sorted(read)))  # values show where typed
-        embedded = embedded_children(reader, ctx)
+        embedded = embedded_children(reader, ctx, attachment_pages=scan.attachments)
         info = _info(reader)
         meta = metadata_dates(info, limits.default_timezone)
         found = document_dates([(p.number, p.text) for p in pages], order_hint=ctx.date_order_hint)

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
@@ -28,7 +30,7 @@ from .records import Kind, Record
 from .registry import extract, failed_record
 from .source import Context, Source
 
-__all__ = ["Embedded", "embedded_children"]
+__all__ = ["Embedded", "embedded_children", "has_file_attachments"]
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +127,24 @@ def _name_tree(reader: PdfReader) -> Iterator[tuple[object, DictionaryObject]]:
             log.debug("embedded-files tree node skipped: %s", exc)
 
 
-def _files(reader: PdfReader) -> Iterator[_File]:
-    """Every embedded file, each stream once (a portfolio may name one from two places)."""
+def has_file_attachments(page: pdfium.PdfPage) -> bool:
+    """True when the (open) page carries a file attachment annotation. PDFium answers from
+    the page already loaded for its text, where pypdf would parse the whole page tree again."""
+    for index in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page, index)
+        if not annot:
+            continue
+        try:
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) == pdfium_c.FPDF_ANNOT_FILEATTACHMENT:
+                return True
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return False
+
+
+def _files(reader: PdfReader, attachment_pages: bool = True) -> Iterator[_File]:
+    """Every embedded file, each stream once (a portfolio may name one from two places);
+    ``attachment_pages=False``: no page has a file attachment annotation (PDFium looked)."""
     seen: set[int] = set()
 
     def fresh(spec: DictionaryObject) -> bool:
@@ -142,6 +160,8 @@ def _files(reader: PdfReader) -> Iterator[_File]:
                 yield _File(_name(key, spec), spec, "embedded files")
         except _READ_ERRORS as exc:
             log.debug("embedded file skipped: %s", exc)
+    if not attachment_pages:
+        return
     for number, annot in page_annotations(reader, "/FileAttachment"):
         try:
             spec = annot.get("/FS")
@@ -184,16 +204,17 @@ def _failed(label: str, error: IngestError, facts: dict[str, str]) -> Record:
     return replace(child, facts=facts)
 
 
-def embedded_children(reader: PdfReader | None, ctx: Context) -> Embedded:
+def embedded_children(reader: PdfReader | None, ctx: Context, attachment_pages: bool = True) -> Embedded:
     """The PDF's embedded files as child records (``Kind.ATTACHMENT``, bytes in ``data``,
-    ``pdf_embedded`` fact saying where each was found); never raises for a bad one."""
+    ``pdf_embedded`` fact saying where each was found); never raises for a bad one.
+    ``attachment_pages=False`` skips the look for attachment annotations (none on any page)."""
     if reader is None:
         return Embedded()
     try:
         portfolio = "/Collection" in reader.trailer["/Root"]
     except _READ_ERRORS:
         portfolio = False
-    found = list(_files(reader))
+    found = list(_files(reader, attachment_pages))
     if not found:
         return Embedded(portfolio=portfolio)
     limits = ctx.limits

@@ -42,6 +42,7 @@ _PLAIN_WORD = re.compile(
 )
 _PLAIN_NUMBER = re.compile(r"(?<!\S)[($€£#]?\d[\d.,/:%\-]*[)%.,;:]?(?!\S)")
 # Arabic comma, semicolon, question mark and full stop close words as their Latin cousins do
+_WORD_SAMPLE_CHARS = 1500
 _EDGE = "\"'([{<>})]“”‘’.,;:!?-–—*•·،؛؟۔"
 # Characters inside a word that are not letters yet belong there: combining marks (Arabic
 # harakat, Hebrew niqqud and cantillation, Indic vowel signs, a decomposed accent), the
@@ -97,9 +98,16 @@ def has_usable_text(text: str) -> bool:
         return False
     if ("â" in text or "Ã" in text or "Â" in text) and len(_MOJIBAKE.findall(text)) >= max(1, compact // 4000):
         return False
-    words = len(_PLAIN_WORD.findall(text))
-    if words >= 0.5 * len(raw_tokens) and (
-        words >= 0.92 * len(raw_tokens) or words + len(_PLAIN_NUMBER.findall(text)) >= 0.92 * len(raw_tokens)
+    # the word count runs on the page's head and tail when it is long: a text layer is
+    # sound or broken as a whole (one font, one producer), and counting every word of a
+    # dense page cost more than reading it; a doubtful sample still gets the full look below
+    sample = text if len(text) <= 2 * _WORD_SAMPLE_CHARS else (
+        text[:_WORD_SAMPLE_CHARS].rsplit(None, 1)[0] + "\n" + text[-_WORD_SAMPLE_CHARS:].split(None, 1)[-1])
+    sample_tokens = raw_tokens if sample is text else sample.split()
+    words = len(_PLAIN_WORD.findall(sample))
+    if words >= 0.5 * len(sample_tokens) and (
+        words >= 0.92 * len(sample_tokens)
+        or words + len(_PLAIN_NUMBER.findall(sample)) >= 0.92 * len(sample_tokens)
     ):
         return True
     tokens = [t for t in (t.strip(_EDGE) for t in raw_tokens) if t]
@@ -262,4 +270,7 @@ def tidy(text: str) -> str:
     """A page's text as stored: control characters dropped, Arabic and Hebrew presentation
     forms as the letters they show (NFKC, for those only), whitespace tidied. Right-to-left
     text, its direction marks included, is otherwise kept exactly as PDFium orders it."""
-    return clean_text(_PRESENTATION_FORMS.sub(_plain_letters, _CONTROLS.sub("", text)))
+    text = _CONTROLS.sub("", text)
+    if text and max(text) >= "\ufb1d":  # one C-level pass spares the regex on Latin pages
+        text = _PRESENTATION_FORMS.sub(_plain_letters, text)
+    return clean_text(text)
