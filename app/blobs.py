@@ -23,6 +23,33 @@ __all__ = ["BlobStore", "StoredBlob"]
 _CHUNK = 1024 * 1024
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FOLDER = re.compile(r"^[0-9a-f]{2}$")  # a fan-out folder: the first two digits of its blobs' hashes
+_TEMP = ".tmp-"  # a blob being written (``_create_temp``)
+
+
+def _regular(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _what(path: Path) -> str:
+    """A store entry's shape in words: "a hidden file", "a folder", "a symbolic link"..."""
+    if path.is_symlink():
+        return "a symbolic link"
+    shape = "folder" if path.is_dir() else "file" if path.is_file() else "special file"
+    return f"a hidden {shape}" if path.name.startswith(".") else f"a {shape}"
+
+
+def _stray_in_folder(folder: Path, entry: Path) -> str | None:
+    """Why ``entry`` in the fan-out ``folder`` is not a blob, or None when it is one."""
+    if not _regular(entry):
+        return f"{_what(entry)} where only blobs belong"
+    if entry.name.startswith(_TEMP):
+        return None  # a writer's temporary file: not a blob, not a stray either
+    if not _SHA256.match(entry.name):
+        return f"{_what(entry)} not named by a SHA-256 digest"
+    if not entry.name.startswith(folder.name):
+        return f"a blob in the wrong folder (its hash begins {entry.name[:2]})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -201,13 +228,37 @@ class BlobStore:
         return digest.hexdigest()
 
     def all_hashes(self) -> Iterator[str]:
-        """Every blob name in the store (temporary files excluded)."""
+        """Every blob in the store: a regular file named by its SHA-256 in the folder of the
+        hash's first two digits. Temporary files and anything else are left out (``strays``)."""
+        for folder in self._fan_out():
+            for entry in sorted(folder.iterdir()):
+                if _stray_in_folder(folder, entry) is None and not entry.name.startswith(_TEMP):
+                    yield entry.name
+
+    def strays(self) -> Iterator[str]:
+        """What the store holds that is not a blob, each in words: files or folders at its
+        root, hidden files, names that are no SHA-256, a blob in another hash's folder,
+        links. Writers' temporary files (``.tmp-*``, swept at start-up) are not strays."""
+        for entry in sorted(self.root.iterdir()):
+            where = f"blobs/{entry.name}"
+            if entry == self._incoming and not entry.is_symlink():
+                for inner in sorted(entry.iterdir()):
+                    if not (inner.name.startswith(_TEMP) and _regular(inner)):
+                        yield f"{where}/{inner.name}: {_what(inner)} in the folder of uploads being received"
+            elif _FOLDER.match(entry.name) and entry.is_dir() and not entry.is_symlink():
+                for inner in sorted(entry.iterdir()):
+                    if inner.name.startswith(_TEMP) and _regular(inner):
+                        continue
+                    why = _stray_in_folder(entry, inner)
+                    if why:
+                        yield f"{where}/{inner.name}: {why}"
+            else:
+                yield f"{where}: {_what(entry)} at the blob store's root, where only hash folders belong"
+
+    def _fan_out(self) -> Iterator[Path]:
         for folder in sorted(self.root.iterdir()):
-            if not folder.is_dir() or folder == self._incoming or len(folder.name) != 2:
-                continue
-            for blob in sorted(folder.iterdir()):
-                if not blob.name.startswith(".tmp-"):
-                    yield blob.name
+            if _FOLDER.match(folder.name) and folder.is_dir() and not folder.is_symlink():
+                yield folder
 
     def _ensure_dir(self, folder: str | Path) -> None:
         if str(folder) not in self._dirs:

@@ -84,6 +84,7 @@ def verify_archive(archive: Archive, *, progress: VerifyProgress | None = None) 
             report.problems.append(f"blob {sha256} was altered: its content now hashes to {actual}")
         if sha256 not in referenced:
             report.problems.append(f"blob {sha256} belongs to no item")
+    report.problems.extend(archive.blobs.strays())  # never a crash: a stray is named, not opened
     for sha256, owner in sorted(referenced.items(), key=lambda kv: kv[1]):
         if sha256 not in stored:
             report.problems.append(f"{owner} has no stored original (blob {sha256} is missing)")

@@ -111,6 +111,17 @@ def test_verify_archive_fails_on_tampering(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stderr.startswith(f"PROBLEM: blob {blob.name} was altered")
 
 
+def test_verify_archive_names_a_stray_file_in_a_blob_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(data, "ingest", str(SAMPLES / "northwind" / "notes"))
+    folder = next(p for p in (data / "blobs").iterdir() if p.is_dir() and p.name != "incoming")
+    (folder / "README").write_text("not a blob")
+    result = run(data, "verify-archive", check=False)  # run() asserts there is no traceback
+    assert result.returncode == 1
+    assert f"PROBLEM: blobs/{folder.name}/README: a file not named by a SHA-256 digest" in result.stderr
+    assert "internal error" not in result.stderr
+
+
 def test_every_corpus_mail_and_notes_file_ingests_without_a_traceback(tmp_path: Path) -> None:
     data = tmp_path / "data"
     folders = [corpus_dir(n) for n in ("emails", "mbox", "msg", "meeting_notes", "malformed")]

@@ -73,3 +73,41 @@ def test_deleted_last_ledger_row_is_detected_through_its_item(archive: Archive) 
     with archive.engine.begin() as conn:
         conn.execute(text("DELETE FROM ledger WHERE seq = (SELECT MAX(seq) FROM ledger)"))
     assert any("has no custody entry" in p for p in verify_archive(archive).problems)
+
+
+def test_stray_files_in_the_blob_store_are_named_never_a_crash(archive: Archive) -> None:
+    _loaded(archive)
+    root = archive.blobs.root
+    blob = next(iter(archive.blobs.all_hashes()))
+    folder = root / blob[:2]
+    (root / "notes.txt").write_text("left here by someone")
+    (root / ".DS_Store").write_bytes(b"\x00\x01")
+    (root / "extra").mkdir()
+    (folder / "not-a-hash.txt").write_text("x")
+    (folder / ".hidden").write_text("x")
+    (folder / "sub").mkdir()
+    wrong = ("ff" if blob[:2] != "ff" else "ee") + "0" * 62
+    (folder / wrong).write_text("a blob in the wrong folder")
+    (folder / ("ab" * 32 + ".link")).symlink_to(folder / blob)
+    (root / "incoming" / "upload.part").write_text("x")
+    (folder / ".tmp-abc").write_text("a writer at work")  # a temporary file: not a stray
+    report = verify_archive(archive)
+    strays = [p for p in report.problems if p.startswith("blobs/")]
+    assert sorted(strays) == sorted([
+        "blobs/.DS_Store: a hidden file at the blob store's root, where only hash folders belong",
+        "blobs/extra: a folder at the blob store's root, where only hash folders belong",
+        "blobs/notes.txt: a file at the blob store's root, where only hash folders belong",
+        f"blobs/{blob[:2]}/.hidden: a hidden file not named by a SHA-256 digest",
+        f"blobs/{blob[:2]}/not-a-hash.txt: a file not named by a SHA-256 digest",
+        f"blobs/{blob[:2]}/sub: a folder where only blobs belong",
+        f"blobs/{blob[:2]}/{wrong}: a blob in the wrong folder (its hash begins {wrong[:2]})",
+        f"blobs/{blob[:2]}/{'ab' * 32}.link: a symbolic link where only blobs belong",
+        "blobs/incoming/upload.part: a file in the folder of uploads being received",
+    ])
+    assert len(report.problems) == len(strays)  # the blobs themselves still verify
+    assert blob in set(archive.blobs.all_hashes())
+
+
+def test_a_clean_store_has_no_strays(archive: Archive) -> None:
+    _loaded(archive)
+    assert list(archive.blobs.strays()) == []
