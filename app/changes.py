@@ -16,6 +16,7 @@ from ingest.records import DatedValue, DateSource
 from .archive import Archive
 from .clients import ensure_client, load_identity, parse_identity, save_identity
 from .errors import InvalidInput, ItemNotFound
+from .itemstate import STATE, STATES, current_states, whole
 from .models import Client, Item
 from .recording import dated_fields
 from .timeline.digest import digest
@@ -83,6 +84,7 @@ def add_event(
             details={
                 "client": client, "kind": item.kind, "recorded_as": kind, "title": item.title,
                 "text": text, "occurred_at": dated.at.isoformat(), "precision": dated.precision,
+                STATE: current_states(uow.session, [item.id])[item.id],  # type: ignore[list-item,index]
             },
         )
         assert item.id is not None
@@ -108,7 +110,9 @@ def assign_item(archive: Archive, *, item_id: int, client: str, actor: str | Non
             stack.extend(uow.session.exec(select(Item).where(Item.parent_id == current.id)).all())
         uow.ledger.append(
             actor=uow.actor, action="assign", item_id=item_id,
-            details={"from": previous.slug if previous else None, "to": client, "items": sorted(moved)},
+            details={"from": previous.slug if previous else None, "to": client, "items": sorted(moved),
+                     # one hash per item moved: a mailbox's thousands of members stay a small entry
+                     STATES: {str(i): whole(parts) for i, parts in current_states(uow.session, sorted(moved)).items()}},
         )
         return sorted(moved)
 

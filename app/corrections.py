@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from .archive import Archive
 from .changes import parse_when  # the one reading of a typed date, shared with add-event
 from .errors import InvalidInput, ItemNotFound
+from .itemstate import STATE, current_states
 from .models import Item, ItemCorrection, utc_now
 from .recording import dated_fields
 
@@ -131,6 +132,7 @@ def correct_item(
         uow.session.add_all(rows)
         uow.session.flush()
         uow.ledger.append(
-            actor=uow.actor, action="correct", item_id=item_id, details={"reason": why, "changes": changes},
+            actor=uow.actor, action="correct", item_id=item_id,
+            details={"reason": why, "changes": changes, STATE: current_states(uow.session, [item_id])[item_id]},
         )
         return corrections_of(uow.session, item_id)

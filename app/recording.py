@@ -13,6 +13,7 @@ from ingest.records import DatedValue, Kind, Record, Status
 from .archive import UnitOfWork
 from .blobs import BlobStore, StoredBlob
 from .clients import UNASSIGNED, Router
+from .itemstate import STATE, new_item_state
 from .labels import item_labels
 from .models import DateMentionRow, DerivedFile, Item, ItemLabel, PageRow, ParticipantRow, utc_now
 from .timeline.digest import SUMMARY_CHARS, WORDS_CHARS, digest
@@ -151,17 +152,19 @@ def record_item(
         uow.session.connection().execute(
             update(Item.__table__).where(Item.__table__.c.id == received).values(**values)  # type: ignore[arg-type]
         )
-    uow.add_rows(ParticipantRow, [
+    participants = [
         {"item_id": item_id, "role": p.role, "address": p.address, "name": p.name}
         for p in record.participants
-    ])
+    ]
+    uow.add_rows(ParticipantRow, participants)
     labels = item_labels(record.facts)
     uow.add_rows(ItemLabel, [{"item_id": item_id, "label": label} for label in labels])
-    uow.add_rows(PageRow, [
+    pages = [
         {"item_id": item_id, "number": page.number, "text": page.text, "method": page.method,
          "confidence": page.confidence, "engine": page.engine, "error": page.error}
         for page in record.pages
-    ])
+    ]
+    uow.add_rows(PageRow, pages)
     uow.add_rows(DateMentionRow, [
         {"item_id": item_id, "mentioned_date": m.value, "raw": m.raw, "sentence": m.sentence,
          "label": m.label, "page": m.page, "reason": m.reason}
@@ -195,6 +198,8 @@ def record_item(
         details["derived"] = [d.role for d in record.derived]
     if labels:
         details["labels"] = labels
+    details[STATE] = new_item_state(values, participants, pages, uow.session if received is not None else None,
+                                    item_id)
     uow.ledger.append(actor=uow.actor, action="ingest", item_id=item_id, details=details)
     report.stored += 1
     if record.status != Status.OK:

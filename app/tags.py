@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from .archive import Archive
 from .errors import InvalidInput, ItemNotFound, NotFound
+from .itemstate import STATE, current_states
 from .models import Item, ItemNote, ItemTag, utc_now
 from .schemas import ItemAnnotations, NotePublic
 
@@ -76,8 +77,8 @@ def tag_item(archive: Archive, *, item_id: int, tag: str, actor: str | None = No
         _require_item(uow.session, item_id)
         if _tag_row(uow.session, item_id, value) is None:
             uow.session.add(ItemTag(item_id=item_id, tag=value))
-            uow.ledger.append(actor=uow.actor, action="tag", item_id=item_id, details={"tag": value})
-            uow.session.flush()
+            uow.ledger.append(actor=uow.actor, action="tag", item_id=item_id,
+                              details={"tag": value, STATE: current_states(uow.session, [item_id])[item_id]})
         return annotations(uow.session, item_id)
 
 
@@ -90,8 +91,8 @@ def untag_item(archive: Archive, *, item_id: int, tag: str, actor: str | None = 
         if row is None:
             raise NotFound(f"item {item_id} is not tagged '{value}'")
         uow.session.delete(row)
-        uow.ledger.append(actor=uow.actor, action="untag", item_id=item_id, details={"tag": value})
-        uow.session.flush()
+        uow.ledger.append(actor=uow.actor, action="untag", item_id=item_id,
+                          details={"tag": value, STATE: current_states(uow.session, [item_id])[item_id]})
         return annotations(uow.session, item_id)
 
 
@@ -108,6 +109,7 @@ def add_note(archive: Archive, *, item_id: int, text: str, actor: str | None = N
         uow.session.add(note)
         uow.session.flush()
         uow.ledger.append(
-            actor=uow.actor, action="note", item_id=item_id, details={"note_id": note.id, "text": body}
+            actor=uow.actor, action="note", item_id=item_id,
+            details={"note_id": note.id, "text": body, STATE: current_states(uow.session, [item_id])[item_id]},
         )
         return annotations(uow.session, item_id)

@@ -27,6 +27,7 @@ from .clients import UNASSIGNED, ensure_client, validate_slug
 from .errors import InvalidInput
 from .ingest_run import PENDING, existing_top_level
 from .ingesting import ingest_received
+from .itemstate import STATE, current_states
 from .jobs import JobPublic, ProgressFn, create_job
 from .models import Item, utc_now
 
@@ -119,6 +120,7 @@ def record_received(
             details={
                 "sha256": blob.sha256, "size": blob.size, "filename": filename, "path": path,
                 "origin": "upload", "client": target.client,
+                STATE: current_states(uow.session, [item_id])[item_id],
             },
         )
         job_id = create_job(uow, kind="ingest", item_id=item_id, params={"client": target.client})

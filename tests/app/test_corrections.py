@@ -55,6 +55,7 @@ def test_a_corrected_date_replaces_the_read_one_and_keeps_it(archive: Archive, s
     assert after.date_source == "user" and after.date_precision == "minute"
     assert after.date_detail == "corrected by tester: signed on the 20th, see page 2"
     (entry,) = _entries(archive, sow_id, "correct")
+    assert set(entry.pop("state")) >= {"date", "title", "text"}  # the item as corrected (app.itemstate)
     assert entry == {
         "actor": "tester",
         "reason": "signed on the 20th, see page 2",

@@ -185,7 +185,9 @@ def test_assign_moves_the_family_and_records_it(archive: Archive) -> None:
     detail = items.get_item(archive, item_id=email_id)
     assert detail.client == "northwind" and detail.children[0].client == "northwind"
     assert detail.ledger[-1].action == "assign"
-    assert detail.ledger[-1].details == {"from": "unassigned", "to": "northwind", "items": moved}
+    details = dict(detail.ledger[-1].details)
+    assert sorted(details.pop("states")) == sorted(str(i) for i in moved)  # each moved item's new state
+    assert details == {"from": "unassigned", "to": "northwind", "items": moved}
 
 
 def test_manual_event_is_a_user_dated_item(archive: Archive) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app.archive import Archive
@@ -111,3 +112,74 @@ def test_stray_files_in_the_blob_store_are_named_never_a_crash(archive: Archive)
 def test_a_clean_store_has_no_strays(archive: Archive) -> None:
     _loaded(archive)
     assert list(archive.blobs.strays()) == []
+
+
+def _first_email(archive: Archive) -> int:
+    with archive.read() as session:
+        return int(session.exec(text("SELECT id FROM item WHERE kind = 'email' ORDER BY id LIMIT 1")).one()[0])
+
+
+@pytest.mark.parametrize(
+    ("statement", "part"),
+    [
+        ("UPDATE item SET text = text || ' (and we agreed to pay)' WHERE id = :id", "its text"),
+        ("UPDATE item SET client_id = (SELECT id FROM client WHERE slug = 'bluebird') WHERE id = :id", "its client"),
+        ("UPDATE item SET occurred_at_utc = '2024-01-01 09:00:00.000000' WHERE id = :id", "its date"),
+        ("UPDATE item SET date_source = 'user' WHERE id = :id", "its date"),
+        ("UPDATE item SET title = 'Re: approved' WHERE id = :id", "its title"),
+        ("UPDATE item SET sha256 = 'ab' || substr(sha256, 3) WHERE id = :id", "its original"),
+        ("UPDATE participant SET address = 'someone@else.example' WHERE item_id = :id AND role = 'from'",
+         "its participants"),
+        ("INSERT INTO item_tag (item_id, tag) VALUES (:id, 'key')", "its tags"),
+    ],
+)
+def test_a_field_changed_without_a_custody_entry_is_named(archive: Archive, statement: str, part: str) -> None:
+    _loaded(archive)
+    from app.changes import ensure_client  # noqa: PLC0415  (a second client to move an item to)
+
+    with archive.write("tester") as uow:
+        ensure_client(uow.session, "bluebird")
+    item_id = _first_email(archive)
+    assert verify_archive(archive).ok
+    with archive.engine.begin() as conn:
+        conn.execute(text(statement), {"id": item_id})
+    stale = [p for p in verify_archive(archive).problems if p.startswith(f"item {item_id} was changed")]
+    assert len(stale) == 1 and part in stale[0], verify_archive(archive).problems
+
+
+def test_a_changed_page_text_and_a_note_edited_behind_the_ledger_are_named(archive: Archive) -> None:
+    from app.tags import add_note  # noqa: PLC0415
+
+    report = ingest_paths(archive, paths=[SAMPLES / "northwind" / "contracts"], client="northwind")
+    assert report.ok
+    with archive.read() as session:
+        doc = int(session.exec(text("SELECT item_id FROM page ORDER BY id LIMIT 1")).one()[0])
+    add_note(archive, item_id=doc, text="signed copy, see page 2")
+    assert verify_archive(archive).ok
+    with archive.engine.begin() as conn:
+        conn.execute(text("UPDATE page SET text = 'nothing here' WHERE item_id = :id AND number = 1"), {"id": doc})
+        conn.execute(text("UPDATE item_note SET text = 'unsigned' WHERE item_id = :id"), {"id": doc})
+    (stale,) = [p for p in verify_archive(archive).problems if p.startswith(f"item {doc} was changed")]
+    assert "its pages" in stale and "its notes" in stale
+
+
+def test_every_change_the_product_makes_keeps_the_archive_verifying(archive: Archive) -> None:
+    from app.changes import add_event, assign_item  # noqa: PLC0415
+    from app.corrections import correct_item  # noqa: PLC0415
+    from app.tags import add_note, tag_item, untag_item  # noqa: PLC0415
+
+    report = ingest_paths(archive, paths=[SAMPLES / "northwind"], client="northwind")
+    assert report.ok
+    item_id = _first_email(archive)
+    tag_item(archive, item_id=item_id, tag="key")
+    tag_item(archive, item_id=item_id, tag="late")
+    untag_item(archive, item_id=item_id, tag="late")
+    add_note(archive, item_id=item_id, text="the first complaint")
+    correct_item(archive, item_id=item_id, title="Complaint about vouchers", reason="clearer")
+    correct_item(archive, item_id=item_id, occurred_at="2024-04-02 10:00", reason="the header was wrong")
+    assign_item(archive, item_id=item_id, client="bluebird")
+    assign_item(archive, item_id=item_id, client="northwind")
+    add_event(archive, client="northwind", kind="call", title="Call with Greg", when="2024-04-03 15:00")
+    ingest_paths(archive, paths=[SAMPLES / "northwind"], client="northwind")  # a re-run: all duplicates
+    report = verify_archive(archive)
+    assert report.ok, report.problems

@@ -213,9 +213,9 @@ def test_reassign_through_the_page(fresh: tuple[TestClient, dict[str, int], Sett
     assert moved.status_code == 200
     assert '<a href="/clients/acme-retail">Acme Retail</a>' in moved.text
     assert "moved from Northwind to Acme Retail" in _section(moved.text, "custody")
-    assert _actions(settings, item_id)[-1] == (
-        "assign", {"from": "northwind", "to": "acme-retail", "items": [item_id]}
-    )
+    action, details = _actions(settings, item_id)[-1]
+    assert list(details.pop("states")) == [str(item_id)]  # the moved item's new state (app.itemstate)
+    assert (action, details) == ("assign", {"from": "northwind", "to": "acme-retail", "items": [item_id]})
     back = client.post(f"/items/{item_id}/assign", data={"client": "northwind"})
     assert back.status_code == 200 and '<a href="/clients/northwind">Northwind</a>' in back.text
     bad = client.post(f"/items/{item_id}/assign", data={"client": "northwind", "new_client": "Not A Slug"})
