@@ -14,6 +14,7 @@ from ingest.dates import as_aware, parse_datetime_text
 from ingest.records import DatedValue, DateSource
 
 from .archive import Archive
+from .checkpoints import ensure_key
 from .clients import ensure_client, load_identity, parse_identity, save_identity
 from .errors import InvalidInput, ItemNotFound
 from .itemstate import STATE, STATES, current_states, whole
@@ -32,6 +33,7 @@ def init_archive(archive: Archive, *, me: Sequence[str], actor: str | None = Non
     if not identity.configured:
         raise InvalidInput("give at least one of your own addresses or domains with --me")
     result = {"addresses": sorted(identity.addresses), "domains": sorted(identity.domains)}
+    ensure_key(archive)  # the checkpoint key, outside the database (app.checkpoints)
     with archive.write(actor) as uow:
         if load_identity(uow.session) == identity:
             return result  # unchanged: running init again records nothing new

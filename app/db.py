@@ -16,7 +16,7 @@ from .models import Meta
 
 __all__ = ["SCHEMA_VERSION", "WRITE_OPTION", "make_engine", "schema_version"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 WRITE_OPTION = "casefile_write"  # execution option marking a writing transaction
 _BACKFILL_BATCH = 2000
 
@@ -89,10 +89,17 @@ def _add_item_label(conn: Connection) -> None:
         last = rows[-1][0]
 
 
+def _add_checkpoint(conn: Connection) -> None:
+    """v6 -> v7: ``checkpoint``, the signed checkpoints of the ledger (the first is made at
+    the next ingest or ``casefile checkpoint``)."""
+    SQLModel.metadata.tables["checkpoint"].create(conn, checkfirst=True)
+
+
 # Migrations from version N to N+1, applied in order on open. Version 1 is the schema
 # create_all() builds; later changes add a function here rather than editing old tables.
 _MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason, 4: _add_imap_folder_state, 5: _add_item_label,
+    1: _add_text_digest, 2: _add_ingest_state, 3: _add_mention_reason, 4: _add_imap_folder_state,
+    5: _add_item_label, 6: _add_checkpoint,
 }
 
 

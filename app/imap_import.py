@@ -37,7 +37,9 @@ from sqlmodel import Session, select
 
 from .archive import Archive
 from .blobs import BlobStore
+from .checkpoints import make_checkpoint
 from .clients import validate_slug
+from .errors import ArchiveBusy, InvalidInput
 from .imap_connection import DEFAULT_PORTS, MailServer, Security, connect, open_folder, scrub
 from .ingest_run import IngestReport, existing_top_level, stored_email
 from .ingesting import ingest_bytes, received_again, storage_problem
@@ -154,6 +156,10 @@ def import_imap(
         busy = try_sync_index(archive)
         if busy:
             report.problems.append(f"search index: {busy}")
+        try:
+            make_checkpoint(archive)  # what was fetched, under a signed checkpoint
+        except (ArchiveBusy, OSError, InvalidInput) as exc:
+            report.problems.append(f"checkpoint not written: {exc}")
     return report
 
 

@@ -23,9 +23,10 @@ from ingest.source import Context, Source
 
 from .archive import Archive, UnitOfWork
 from .blobs import StoredBlob
+from .checkpoints import make_checkpoint
 from .clients import UNASSIGNED, Router, ensure_client
 from .drills import drill
-from .errors import ItemNotFound
+from .errors import ArchiveBusy, InvalidInput, ItemNotFound
 from .ingest_run import PENDING, Counted, IngestReport, IngestRun, Progress, existing_top_level
 from .members import record_child, record_stream
 from .models import Item
@@ -99,6 +100,7 @@ def ingest_paths(
         if progress:
             progress("indexing for search", report.files)
         _index(archive, report)
+    _checkpoint(archive, report)
     return report
 
 
@@ -133,8 +135,9 @@ def ingest_bytes(
     name = Path(filename.replace("\\", "/")).name or "upload"
     blob = archive.blobs.put_stream(io.BytesIO(data))
     _ingest_stored(run, blob, name, None, origin=origin)
-    if index:
+    if index:  # a caller storing many in a row indexes (and checkpoints) once at its end
         _index(archive, report)
+        _checkpoint(archive, report)
     return report
 
 
@@ -169,7 +172,19 @@ def ingest_received(
         report.files += 1
         _resume(run, item_id, blob, filename, None)
     _index(archive, report)
+    _checkpoint(archive, report)
     return report
+
+
+def _checkpoint(archive: Archive, report: IngestReport) -> None:
+    """A signed checkpoint of the ledger after an ingest that added to it; a failure is
+    reported, never fatal (the next ingest or ``casefile checkpoint`` makes one)."""
+    if not report.stored and not report.duplicates:
+        return
+    try:
+        make_checkpoint(archive)
+    except (ArchiveBusy, OSError, InvalidInput) as exc:
+        report.problems.append(f"checkpoint not written: {exc}")
 
 
 def _index(archive: Archive, report: IngestReport) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "Client",
     "ClientAddress",
+    "CheckpointRow",
     "DateMentionRow",
     "DerivedFile",
     "INGEST_STATES",
@@ -275,6 +276,21 @@ class Job(SQLModel, table=True):
     finished_at_utc: datetime | None = None
     # a running job's worker pushes this forward; a job whose lease ran out was abandoned
     lease_until_utc: datetime | None = None
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A signed checkpoint of the custody ledger (``app.checkpoints``): its tree's size and
+    root, when, and the signature. The signing key is never kept in the database."""
+
+    __tablename__ = "checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tree_size: int = Field(unique=True)
+    root_hash: str
+    at: str
+    key_id: str
+    signature: str
+    public_key: str
 
 
 class ImapFolderState(SQLModel, table=True):

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .archive import Archive
+from .checkpoints import check_stored
 from .itemstate import stale_items
 from .ledger import walk_chain
 from .models import DerivedFile, Item, LedgerEntry
@@ -95,6 +96,7 @@ def verify_archive(archive: Archive, *, progress: VerifyProgress | None = None) 
         report.problems.extend(walk_chain(session))
         report.problems.extend(_doubled_items(session))
         report.problems.extend(stale_items(session))
+        report.problems.extend(check_stored(session, archive))
         report.ledger_entries = session.exec(select(LedgerEntry.seq).order_by(col(LedgerEntry.seq).desc())).first() or 0
         ingested = set(
             session.exec(

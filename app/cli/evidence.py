@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import changes, corrections, items
+from ..checkpoints import make_checkpoint, prove_entries, read_checkpoint_file, verify_since
 from ..config import Settings
 from ..ingesting import IngestReport, ingest_paths, iter_files
 from ..verify import verify_archive
@@ -244,25 +246,87 @@ def correct(
 
 
 @app.command("verify-archive")
-def verify_archive_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Re-hash every original and walk the custody ledger; exit 1 on any problem.
+def verify_archive_cmd(
+    ctx: typer.Context,
+    since: Annotated[Path | None, typer.Option(
+        "--since", metavar="CHECKPOINT_FILE",
+        help="A checkpoint kept earlier (casefile checkpoint --out): prove the ledger still extends it.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-hash every original, walk the custody ledger, re-check each item's recorded state
+    and the stored checkpoints; exit 1 on any problem.
 
-    Example: casefile verify-archive
+    Example: casefile verify-archive --since ~/casefile-checkpoint-2024-06-30.json
     """
     with archive_for(ctx) as archive:
+        kept = read_checkpoint_file(since) if since is not None else None  # a bad file: one line, exit 1
         report = verify_archive(archive)
+        if kept is not None:
+            report.problems.extend(verify_since(archive, kept))
     if as_json:
-        emit_json(report.as_dict())
+        emit_json({**report.as_dict(), **({"since": kept.as_dict()} if kept else {})})
     elif report.ok:
         out.print(
             f"archive intact: {report.blobs_checked} originals re-hashed, {report.items_checked} items, "
             f"{report.ledger_entries} ledger entries chained", markup=False,
         )
+        if kept is not None:
+            out.print(f"the ledger extends the checkpoint of {kept.at} ({kept.tree_size:,} entries, "
+                      f"root {kept.root_hash[:16]}…, key {kept.key_id[:16]}…)", markup=False)
     else:
         for problem in report.problems:
             err.print(f"PROBLEM: {problem}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def checkpoint(
+    ctx: typer.Context,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Also write it to this file: keep it (or mail it to yourself or your lawyer).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign a checkpoint of the custody ledger now (the latest one when nothing changed since).
+
+    Example: casefile checkpoint --out ~/casefile-checkpoint.json
+    """
+    with archive_for(ctx) as archive:
+        made = make_checkpoint(archive)
+    if made is None:
+        raise typer.BadParameter("the ledger is empty: nothing to checkpoint yet")
+    if out_file is not None:
+        try:  # a kept checkpoint is evidence too: never written over
+            with out_file.open("xb") as fh:
+                fh.write(json.dumps(made.as_dict(), indent=2).encode() + b"\n")
+        except FileExistsError:
+            raise typer.BadParameter(
+                f"{out_file} exists: choose another name (a kept checkpoint is never replaced)") from None
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {out_file}: {exc.strerror or exc}") from None
+    if as_json:
+        emit_json(made.as_dict())
+    else:
+        out.print(f"checkpoint of {made.tree_size:,} ledger entries at {made.at}: root {made.root_hash}, "
+                  f"key {made.key_id[:16]}…" + (f"; written to {out_file}" if out_file else ""), markup=False)
+
+
+@app.command()
+def prove(ctx: typer.Context, item_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """Inclusion proofs (RFC 6962) of an item's custody entries in the latest checkpoint.
+
+    Example: casefile prove 50 --json
+    """
+    with archive_for(ctx) as archive:
+        proved = prove_entries(archive, item_id)
+    if as_json:
+        emit_json(proved)
+        return
+    cp = proved["checkpoint"]
+    out.print(f"checkpoint of {cp['tree_size']:,} entries, root {cp['root_hash']}", markup=False)
+    for entry in proved["entries"]:
+        out.print(f"  entry {entry['seq']} ({entry['action']}): leaf {entry['leaf_index']}, "
+                  f"{len(entry['audit_path'])} hashes in its audit path", markup=False)
 
 
 @app.command()

@@ -55,10 +55,11 @@ def test_a_version_1_archive_gains_the_stored_text_digest(tmp_path: Path) -> Non
         db.execute("ALTER TABLE date_mention DROP COLUMN reason")
         db.execute("DROP TABLE imap_folder_state")
         db.execute("DROP TABLE item_label")
+        db.execute("DROP TABLE checkpoint")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     migrated = open_archive(Settings(data=data, actor="t"))
     with migrated.read() as session:
-        assert schema_version(session) == SCHEMA_VERSION == 6
+        assert schema_version(session) == SCHEMA_VERSION == 7
     after = json.loads(timeline_json(migrated, client="northwind", now=CLOCK))
     migrated.close()
     assert _digests(data) == ingested  # worked out again from the stored text, identically
@@ -157,7 +158,7 @@ def test_a_version_4_archive_gains_the_imap_folder_state_table(tmp_path: Path) -
     migrated = open_archive(Settings(data=data, actor="t"))
     try:
         with migrated.read() as session:
-            assert schema_version(session) == SCHEMA_VERSION == 6
+            assert schema_version(session) == SCHEMA_VERSION == 7
     finally:
         migrated.close()
     with sqlite3.connect(data / "archive.db") as db:
