@@ -43,6 +43,7 @@ from .merkle import (
     verify_inclusion,
 )
 from .models import CheckpointRow, LedgerEntry
+from .timestamps import check_token, stamp_pending, token_time
 
 __all__ = [
     "Checkpoint",
@@ -69,14 +70,38 @@ class Checkpoint:
     key_id: str  # hex SHA-256 of the raw public key
     signature: str  # base64 Ed25519 signature of ``statement()``
     public_key: str  # base64 raw public key
+    timestamp_token: str | None = None  # an RFC 3161 reply over ``statement()``, base64 (app.timestamps)
+    timestamp_state: str = ""  # "", pending (the TSA could not be asked yet), stamped
+    timestamp_error: str = ""
 
     def statement(self) -> bytes:
         return canonical_json({"casefile_checkpoint": _VERSION, "tree_size": self.tree_size,
                                "root_hash": self.root_hash, "at": self.at, "key_id": self.key_id}).encode()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"casefile_checkpoint": _VERSION, "tree_size": self.tree_size, "root_hash": self.root_hash,
-                "at": self.at, "key_id": self.key_id, "signature": self.signature, "public_key": self.public_key}
+        found: dict[str, Any] = {
+            "casefile_checkpoint": _VERSION, "tree_size": self.tree_size, "root_hash": self.root_hash,
+            "at": self.at, "key_id": self.key_id, "signature": self.signature, "public_key": self.public_key,
+        }
+        if self.timestamp_token:
+            found["timestamp_token"] = self.timestamp_token
+            found["timestamp_at"] = token_time(self.timestamp_token)
+        elif self.timestamp_state:
+            found["timestamp_state"] = self.timestamp_state
+            found["timestamp_error"] = self.timestamp_error
+        return found
+
+    def receipt(self) -> bytes:
+        """The file a person keeps: the checkpoint, its token, the key, and the exact
+        statement both signatures cover (for ``openssl ts -verify -data``)."""
+        found = {**self.as_dict(), "statement": self.statement().decode()}
+        found["how_to_check"] = (
+            "casefile verify-archive --since THIS_FILE proves the archive's ledger still holds every entry this "
+            "checkpoint covered. Without Casefile: write the 'statement' value (exactly, no newline) to "
+            "statement.json and the base64-decoded 'timestamp_token' to token.tsr, then run: openssl ts -verify "
+            "-data statement.json -in token.tsr -CAfile <the TSA's CA certificate>"
+        )
+        return json.dumps(found, indent=2, ensure_ascii=False).encode() + b"\n"
 
     def signature_ok(self) -> bool:
         try:
@@ -138,7 +163,13 @@ def ledger_leaves(session: Session, size: int | None = None) -> list[bytes]:
 
 
 def _of(row: CheckpointRow) -> Checkpoint:
-    return Checkpoint(row.tree_size, row.root_hash, row.at, row.key_id, row.signature, row.public_key)
+    return Checkpoint(row.tree_size, row.root_hash, row.at, row.key_id, row.signature, row.public_key,
+                      row.timestamp_token, row.timestamp_state, row.timestamp_error)
+
+
+def statement_of(row: CheckpointRow) -> bytes:
+    """The bytes a stored checkpoint's signature and time-stamp cover."""
+    return _of(row).statement()
 
 
 def latest_checkpoint(session: Session) -> Checkpoint | None:
@@ -164,15 +195,18 @@ def make_checkpoint(archive: Archive, *, now: datetime | None = None) -> Checkpo
         signature = base64.b64encode(key.sign(unsigned.statement())).decode()
         signed = Checkpoint(**{**unsigned.__dict__, "signature": signature})
         uow.session.add(CheckpointRow(**signed.__dict__))
-        return signed
+    stamp_pending(archive)  # the TSA's word, when one is set: never blocks, pending if it is down
+    with archive.read() as session:
+        return latest_checkpoint(session)
 
 
 def read_checkpoint_file(path: Path) -> Checkpoint:
     """A checkpoint a person kept (``casefile checkpoint --out``), or ``InvalidInput`` saying why not."""
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
+        token = found.get("timestamp_token")
         return Checkpoint(int(found["tree_size"]), str(found["root_hash"]), str(found["at"]), str(found["key_id"]),
-                          str(found["signature"]), str(found["public_key"]))
+                          str(found["signature"]), str(found["public_key"]), str(token) if token else None)
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -180,12 +214,16 @@ def read_checkpoint_file(path: Path) -> Checkpoint:
 
 
 def _against(kept: Checkpoint, leaves: Sequence[bytes], prefix_root: bytes | None, own_key_id: str | None,
-             label: str) -> list[str]:
+             label: str, ca_file: Path | None = None) -> list[str]:
     """What is wrong with the ledger (``leaves``; ``prefix_root``: the root of its first
     ``kept.tree_size``) as ``kept`` saw it: empty when it still extends it."""
     if not kept.signature_ok():
         return [f"{label}: its signature does not verify (the file was altered, or it is not a Casefile checkpoint)"]
     problems = []
+    if kept.timestamp_token:
+        why = check_token(kept.timestamp_token, kept.statement(), ca_file)
+        if why:
+            problems.append(f"{label}: its timestamp token does not hold: {why}")
     if own_key_id is not None and kept.key_id != own_key_id:
         problems.append(f"{label} was signed by key {kept.key_id[:16]}…, not this archive's ({own_key_id[:16]}…)")
     if len(leaves) < kept.tree_size:
@@ -208,7 +246,7 @@ def verify_since(archive: Archive, kept: Checkpoint) -> list[str]:
         leaves = ledger_leaves(session)
     label = f"the checkpoint of {kept.at} ({kept.tree_size:,} entries)"
     problems = _against(kept, leaves, prefix_roots(leaves, [kept.tree_size]).get(kept.tree_size),
-                        _own_key_id(archive), label)
+                        _own_key_id(archive), label, archive.settings.tsa_ca_file)
     if not problems:  # the RFC 6962 proof, as any other implementation would check it
         proof = consistency_proof(kept.tree_size, leaves)
         if not verify_consistency(kept.tree_size, len(leaves), bytes.fromhex(kept.root_hash), root(leaves), proof):
@@ -227,7 +265,7 @@ def check_stored(session: Session, archive: Archive) -> list[str]:
     problems: list[str] = []
     for row in rows:
         label = f"stored checkpoint {row.id} ({row.tree_size:,} entries, {row.at})"
-        problems += _against(_of(row), leaves, roots.get(row.tree_size), own, label)
+        problems += _against(_of(row), leaves, roots.get(row.tree_size), own, label, archive.settings.tsa_ca_file)
     return problems
 
 

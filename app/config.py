@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         default=8 * MiB, gt=0, description="IMAP messages downloaded per request, up to this many bytes (one at least)"
     )
 
+    tsa_url: str | None = Field(
+        default=None, description="an RFC 3161 time-stamping authority (http or https) for each checkpoint"
+    )
+    tsa_ca_file: Path | None = Field(default=None, description="the TSA's CA certificate(s), PEM, to verify its tokens")
+    tsa_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for the TSA")
+
     silence_days: int = Field(default=7, ge=1)
 
     # Accounts and sessions (app.accounts): a browser session lapses after idle minutes

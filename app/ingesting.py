@@ -182,9 +182,12 @@ def _checkpoint(archive: Archive, report: IngestReport) -> None:
     if not report.stored and not report.duplicates:
         return
     try:
-        make_checkpoint(archive)
+        made = make_checkpoint(archive)
     except (ArchiveBusy, OSError, InvalidInput) as exc:
         report.problems.append(f"checkpoint not written: {exc}")
+        return
+    if made is not None and made.timestamp_state == "pending":
+        report.problems.append(f"checkpoint kept, timestamp pending (asked again next time): {made.timestamp_error}")
 
 
 def _index(archive: Archive, report: IngestReport) -> None:

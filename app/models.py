@@ -291,6 +291,10 @@ class CheckpointRow(SQLModel, table=True):
     key_id: str
     signature: str
     public_key: str
+    # RFC 3161 (app.timestamps): the TSA's reply, base64; state "" (none asked), pending, stamped
+    timestamp_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    timestamp_state: str = ""
+    timestamp_error: str = ""
 
 
 class ImapFolderState(SQLModel, table=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -298,7 +297,7 @@ def checkpoint(
     if out_file is not None:
         try:  # a kept checkpoint is evidence too: never written over
             with out_file.open("xb") as fh:
-                fh.write(json.dumps(made.as_dict(), indent=2).encode() + b"\n")
+                fh.write(made.receipt())
         except FileExistsError:
             raise typer.BadParameter(
                 f"{out_file} exists: choose another name (a kept checkpoint is never replaced)") from None
@@ -309,6 +308,33 @@ def checkpoint(
     else:
         out.print(f"checkpoint of {made.tree_size:,} ledger entries at {made.at}: root {made.root_hash}, "
                   f"key {made.key_id[:16]}…" + (f"; written to {out_file}" if out_file else ""), markup=False)
+
+
+@app.command()
+def receipt(
+    ctx: typer.Context,
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write it (a new file).")],
+) -> None:
+    """Write a receipt: the latest checkpoint (made now if the ledger grew), its timestamp
+    token and the public key, to mail to yourself or your lawyer.
+
+    Example: casefile receipt --out ~/northwind-receipt-2024-06-30.json
+    """
+    with archive_for(ctx) as archive:
+        made = make_checkpoint(archive)
+    if made is None:
+        raise typer.BadParameter("the ledger is empty: nothing to give a receipt for yet")
+    try:
+        with out_file.open("xb") as fh:
+            fh.write(made.receipt())
+    except FileExistsError:
+        raise typer.BadParameter(f"{out_file} exists: choose another name (a receipt is never replaced)") from None
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {out_file}: {exc.strerror or exc}") from None
+    stamped = f", time-stamped {made.as_dict()['timestamp_at']}" if made.timestamp_token else (
+        f"; timestamp pending: {made.timestamp_error}" if made.timestamp_state == "pending" else "")
+    out.print(f"receipt for {made.tree_size:,} ledger entries (root {made.root_hash[:16]}…){stamped}: {out_file}",
+              markup=False)
 
 
 @app.command()
