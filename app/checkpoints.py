@@ -177,27 +177,27 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     return _of(row) if row else None
 
 
-def make_checkpoint(archive: Archive, *, now: datetime | None = None) -> Checkpoint | None:
-    """Signs a checkpoint of the ledger as it is, unless the latest one already covers it
-    (then returns that one); None for an empty ledger."""
+def make_checkpoint(archive: Archive, *, size: int | None = None, now: datetime | None = None) -> Checkpoint | None:
+    """Signs a checkpoint of the ledger's first ``size`` entries (all of them), unless one of
+    that size is stored already (then returns it); None for an empty ledger. A TSA, when set,
+    is asked for a token (``app.timestamps``), never blocking."""
     key = ensure_key(archive)
     with archive.write("casefile") as uow:
-        leaves = ledger_leaves(uow.session)
+        leaves = ledger_leaves(uow.session, size)
         if not leaves:
             return None
-        latest = latest_checkpoint(uow.session)
-        if latest is not None and latest.tree_size == len(leaves):
-            return latest
-        raw = _public_raw(key)
-        at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        unsigned = Checkpoint(len(leaves), root(leaves).hex(), at, hashlib.sha256(raw).hexdigest(), "",
-                              base64.b64encode(raw).decode())
-        signature = base64.b64encode(key.sign(unsigned.statement())).decode()
-        signed = Checkpoint(**{**unsigned.__dict__, "signature": signature})
-        uow.session.add(CheckpointRow(**signed.__dict__))
+        stored = uow.session.exec(select(CheckpointRow).where(CheckpointRow.tree_size == len(leaves))).first()
+        if stored is None:
+            raw = _public_raw(key)
+            at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            unsigned = Checkpoint(len(leaves), root(leaves).hex(), at, hashlib.sha256(raw).hexdigest(), "",
+                                  base64.b64encode(raw).decode())
+            signature = base64.b64encode(key.sign(unsigned.statement())).decode()
+            uow.session.add(CheckpointRow(**{**unsigned.__dict__, "signature": signature}))
     stamp_pending(archive)  # the TSA's word, when one is set: never blocks, pending if it is down
     with archive.read() as session:
-        return latest_checkpoint(session)
+        row = session.exec(select(CheckpointRow).where(CheckpointRow.tree_size == len(leaves))).one()
+        return _of(row)
 
 
 def read_checkpoint_file(path: Path) -> Checkpoint:

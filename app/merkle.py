@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "audit_paths",
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
@@ -82,6 +83,33 @@ def prefix_roots(leaves: Sequence[bytes], sizes: Iterable[int]) -> dict[int, byt
             folded = _node(left, folded)
         found[size] = folded
     return found
+
+
+def audit_paths(leaves: Sequence[bytes], indices: Iterable[int]) -> dict[int, list[bytes]]:
+    """``inclusion_proof`` for many leaves of one tree, from its levels built once.
+
+    A node without a sibling on its level is carried up unpaired (as ``root`` builds the
+    tree), and that level adds nothing to its path: the same paths as RFC 6962's PATH.
+    """
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        level = levels[-1]
+        paired = [_node(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        levels.append(paired)
+    paths: dict[int, list[bytes]] = {}
+    for index in indices:
+        if not 0 <= index < len(leaves):
+            raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
+        path, at = [], index
+        for level in levels[:-1]:
+            sibling = at ^ 1
+            if sibling < len(level):
+                path.append(level[sibling])
+            at >>= 1
+        paths[index] = path
+    return paths
 
 
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:

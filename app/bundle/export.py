@@ -26,6 +26,7 @@ from ..leftovers import noting_output
 from .describe import bates, iso_date, people
 from .index import concordance_dat, index_csv, index_json, opticon_opt
 from .manifest import EXPORT_ACTION, ReadmeFacts, custody_json, export_records, ledger_head, readme_text, sha256sums
+from .proofs import checkpoint_members
 from .schemas import BundleSummary, SelectionPublic
 from .selection import Plan, plan_documents
 from .staging import Progress, StagedDoc, stage_documents
@@ -294,6 +295,7 @@ def _describe(
         ),
         "README.txt": readme_text(facts),
         **timeline,
+        **checkpoint_members(archive, [d.item.id for d in staged]),  # type: ignore[misc]
     }
     members += [_Member(name, hashlib.sha256(data).hexdigest(), data=data) for name, data in small.items()]
     return members, facts

@@ -167,6 +167,10 @@ Contents
   pdf/               every document as a stamped PDF, named by control number
   text/              the extracted text of each document that has text
   custody.json       each document's custody-ledger entries, with their hashes
+  checkpoint/        the archive's signed checkpoint of its ledger (checkpoint.json, with an
+                     RFC 6962 inclusion proof of every entry in custody.json), the exact
+                     statement signed (statement.json) and, if the archive uses a time-stamping
+                     authority, its RFC 3161 token (token.tsr)
 {optional}{missing}
 Numbering
   Control numbers are the first Bates number of each document ({facts.prefix}000001 ...).
@@ -186,7 +190,10 @@ How to verify (no Casefile needed)
   sha256sum -c SHA256SUMS          (macOS: shasum -a 256 -c SHA256SUMS)
   Every line must end in "OK". The SHA256 column of index.csv is the hash of each
   original as it entered the archive; custody.json shows when it entered and by whom.
-  With Casefile: casefile verify {facts.filename}
+  The time-stamp, where there is one (checkpoint/token.tsr), says when the archive's ledger
+  stood as checkpoint.json states; check it with the TSA's CA certificate:
+  openssl ts -verify -data checkpoint/statement.json -in checkpoint/token.tsr -CAfile tsa-ca.pem
+  With Casefile: casefile verify {facts.filename}   (checks the checkpoint and proofs too)
   The hash of this zip file itself and of its SHA256SUMS are recorded in the archive's
   custody ledger when the bundle is made.
 """

@@ -17,6 +17,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
+from .proofs import CHECKPOINT_FILE, check_checkpoint_json
 from .schemas import BundleCheck
 
 __all__ = ["verify_bundle"]
@@ -182,6 +183,19 @@ def _check_index(check: _Check) -> tuple[int, int, str | None, str | None]:
     return len(rows), pages, first_bates, last_bates
 
 
+def _check_checkpoint(check: _Check) -> None:
+    """The checkpoint, its token and the inclusion proofs of custody.json's entries (bundles
+    made before checkpoints have none: nothing to check)."""
+    if CHECKPOINT_FILE not in check.names:
+        return
+    raw = check.read(CHECKPOINT_FILE)
+    if raw is None:
+        check.problem(f"{CHECKPOINT_FILE} cannot be read")
+        return
+    for problem in check_checkpoint_json(raw, check.read("custody.json")):
+        check.problem(problem)
+
+
 def verify_bundle(*, path: Path) -> BundleCheck:
     """Checks every file, the Bates sequence and the natives' hashes; lists each problem."""
     try:
@@ -194,6 +208,7 @@ def verify_bundle(*, path: Path) -> BundleCheck:
         _member_names(check)
         files = _check_sums(check)
         documents, pages, first, last = _check_index(check)
+        _check_checkpoint(check)
     return BundleCheck(
         path=str(path), ok=not check.problems, documents=documents, pages=pages, first_bates=first,
         last_bates=last, files_checked=files, problems=check.problems,

@@ -98,9 +98,11 @@ def mallory(archive: Archive, tmp_path_factory: pytest.TempPathFactory) -> dict[
 def test_default_name_and_every_part_is_there(northwind: Path, members: dict[str, bytes]) -> None:
     assert northwind.name == "northwind-evidence-2024-08-20.zip"
     for name in ("README.txt", "SHA256SUMS", "index.csv", "index.json", "custody.json",
-                 "loadfiles/NOR.dat", "loadfiles/NOR.opt", "timeline.html", "timeline.csv"):
+                 "loadfiles/NOR.dat", "loadfiles/NOR.opt", "timeline.html", "timeline.csv",
+                 "checkpoint/checkpoint.json", "checkpoint/statement.json"):
         assert name in members, name
-    assert {n.split("/")[0] for n in members if "/" in n} == {"natives", "pdf", "text", "loadfiles"}
+    assert "checkpoint/token.tsr" not in members  # no time-stamping authority set for this archive
+    assert {n.split("/")[0] for n in members if "/" in n} == {"natives", "pdf", "text", "loadfiles", "checkpoint"}
     assert list(members) == sorted(members)  # a fixed, sorted member order
 
 

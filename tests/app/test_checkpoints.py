@@ -153,3 +153,23 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(tmp_path: Path) -> 
     assert failed.returncode == 1 and "were removed" in failed.stderr
     missing = run(data, "verify-archive", "--since", str(tmp_path / "nope.json"), check=False)
     assert missing.returncode != 0 and "no such file" in missing.stderr
+
+
+def test_an_arrival_undone_with_its_item_and_blob_is_caught(archive: Archive, tmp_path: Path) -> None:
+    _loaded(archive)
+    ingest_paths(archive, paths=[SAMPLES / "northwind" / "contracts" / "consultancy-agreement-signed.pdf"],
+                 client="northwind")
+    kept = read_checkpoint_file(_kept(archive, tmp_path))
+    with archive.engine.begin() as conn:  # the last arrival taken out, every trace of it
+        item_id, sha256 = conn.execute(text("SELECT id, sha256 FROM item ORDER BY id DESC LIMIT 1")).one()
+        for table in ("page", "participant", "date_mention", "derived_file", "item_label"):
+            conn.execute(text(f"DELETE FROM {table} WHERE item_id = :i"), {"i": item_id})  # noqa: S608
+        conn.execute(text("DELETE FROM item WHERE id = :i"), {"i": item_id})
+        conn.execute(text("DELETE FROM ledger WHERE item_id = :i"), {"i": item_id})
+        conn.execute(text("DELETE FROM checkpoint"))
+    for blob in archive.blobs.root.rglob("*"):
+        if blob.is_file() and blob.name == sha256:
+            blob.unlink()
+    assert not any(p.startswith("ledger entry") for p in verify_archive(archive).problems)  # the chain looks whole
+    (problem,) = verify_since(archive, kept)
+    assert "were removed" in problem

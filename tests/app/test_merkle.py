@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from app.merkle import (
+    audit_paths,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -81,3 +82,10 @@ def test_prefix_roots_in_one_pass_are_each_prefixs_root() -> None:
     found = prefix_roots(leaves, sizes)
     assert sorted(found) == [s for s in sorted(set(sizes)) if 0 < s <= 40]
     assert all(found[s] == _rfc6962_mth(leaves[:s]) for s in found)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 6, 7, 8, 9, 15, 16, 17, 33])
+def test_audit_paths_from_the_levels_are_rfc6962s(n: int) -> None:
+    leaves = _leaves(n)
+    paths = audit_paths(leaves, range(n))
+    assert all(paths[i] == inclusion_proof(i, leaves) for i in range(n))

@@ -164,6 +164,7 @@ def test_a_changed_page_text_and_a_note_edited_behind_the_ledger_are_named(archi
 
 
 def test_every_change_the_product_makes_keeps_the_archive_verifying(archive: Archive) -> None:
+    from app.bundle import export_bundle  # noqa: PLC0415
     from app.changes import add_event, assign_item  # noqa: PLC0415
     from app.corrections import correct_item  # noqa: PLC0415
     from app.tags import add_note, tag_item, untag_item  # noqa: PLC0415
@@ -181,5 +182,6 @@ def test_every_change_the_product_makes_keeps_the_archive_verifying(archive: Arc
     assign_item(archive, item_id=item_id, client="northwind")
     add_event(archive, client="northwind", kind="call", title="Call with Greg", when="2024-04-03 15:00")
     ingest_paths(archive, paths=[SAMPLES / "northwind"], client="northwind")  # a re-run: all duplicates
+    export_bundle(archive, client="northwind", out=archive.settings.data.parent / "bundle.zip")
     report = verify_archive(archive)
     assert report.ok, report.problems
