@@ -74,6 +74,13 @@ class Checkpoint:
     timestamp_state: str = ""  # "", pending (the TSA could not be asked yet), stamped
     timestamp_error: str = ""
 
+    @classmethod
+    def from_dict(cls, found: dict[str, Any]) -> Checkpoint:
+        """A checkpoint as ``as_dict`` (or a receipt) spells it; KeyError/ValueError/TypeError if not one."""
+        token = found.get("timestamp_token")
+        return cls(int(found["tree_size"]), str(found["root_hash"]), str(found["at"]), str(found["key_id"]),
+                   str(found["signature"]), str(found["public_key"]), str(token) if token else None)
+
     def statement(self) -> bytes:
         return canonical_json({"casefile_checkpoint": _VERSION, "tree_size": self.tree_size,
                                "root_hash": self.root_hash, "at": self.at, "key_id": self.key_id}).encode()
@@ -203,10 +210,7 @@ def make_checkpoint(archive: Archive, *, size: int | None = None, now: datetime 
 def read_checkpoint_file(path: Path) -> Checkpoint:
     """A checkpoint a person kept (``casefile checkpoint --out``), or ``InvalidInput`` saying why not."""
     try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-        token = found.get("timestamp_token")
-        return Checkpoint(int(found["tree_size"]), str(found["root_hash"]), str(found["at"]), str(found["key_id"]),
-                          str(found["signature"]), str(found["public_key"]), str(token) if token else None)
+        return Checkpoint.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:

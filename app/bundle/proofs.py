@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -70,17 +69,11 @@ def checkpoint_members(archive: Archive, item_ids: Sequence[int]) -> dict[str, b
     return members
 
 
-def _checkpoint(found: dict[str, Any]) -> Checkpoint:
-    token = found.get("timestamp_token")
-    return Checkpoint(int(found["tree_size"]), str(found["root_hash"]), str(found["at"]), str(found["key_id"]),
-                      str(found["signature"]), str(found["public_key"]), str(token) if token else None)
-
-
 def check_checkpoint_json(raw: bytes, custody_raw: bytes | None) -> list[str]:
     """What is wrong with a bundle's checkpoint.json (and its agreement with custody.json)."""
     try:
         found = json.loads(raw)
-        checkpoint = _checkpoint(found["checkpoint"])
+        checkpoint = Checkpoint.from_dict(found["checkpoint"])
         proofs = list(found["proofs"])
     except (ValueError, KeyError, TypeError) as exc:
         return [f"checkpoint.json is not a Casefile checkpoint file ({type(exc).__name__})"]
