@@ -37,6 +37,7 @@ __all__ = ["PENDING", "STAMPED", "TimestampProblem", "check_token", "request_tim
 
 PENDING, STAMPED = "pending", "stamped"
 _MAX_REPLY = 1 << 20  # a time-stamp reply is a few KB; more is not one
+_PER_CALL = 20  # checkpoints sent to the TSA per call at most
 
 
 class TimestampProblem(Exception):
@@ -133,16 +134,19 @@ def token_time(token_b64: str) -> str:
 
 
 def stamp_pending(archive: Archive) -> list[str]:
-    """Asks the TSA for every checkpoint without a token; returns what could not be done.
-    Does nothing without ``CASEFILE_TSA_URL``. Never raises for the TSA's sake."""
+    """Asks the TSA for the checkpoints without a token (newest first, ``_PER_CALL`` at most);
+    returns what could not be done. Does nothing without ``CASEFILE_TSA_URL``. Never raises
+    for the TSA's sake."""
     from .checkpoints import statement_of  # noqa: PLC0415  (checkpoints calls this module)
 
     settings = archive.settings
     if not settings.tsa_url:
         return []
     with archive.read() as session:
+        # newest first, a few at a time: a later checkpoint covers every entry of an earlier
+        # one, so after a long outage (or a TSA set on an old archive) the newest matters most
         rows = session.exec(select(CheckpointRow).where(col(CheckpointRow.timestamp_state) != STAMPED)
-                            .order_by(col(CheckpointRow.tree_size))).all()
+                            .order_by(col(CheckpointRow.tree_size).desc()).limit(_PER_CALL)).all()
     problems = []
     for row in rows:
         try:
