@@ -20,12 +20,12 @@ from dataclasses import dataclass, replace
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader
-from pypdf.errors import LimitReachedError, PyPdfError
+from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 from .errors import Corrupt, IngestError, LimitReached
 from .names import display_name
-from .pdfforms import page_annotations
+from .pdftrees import READ_ERRORS, Budget, kids, page_annotations, tree_nodes
 from .records import Kind, Record
 from .registry import extract, failed_record
 from .source import Context, Source
@@ -34,9 +34,6 @@ __all__ = ["Embedded", "embedded_children", "has_file_attachments"]
 
 log = logging.getLogger(__name__)
 
-_MAX_TREE_NODES = 20_000
-_MAX_DEPTH = 32
-_READ_ERRORS = (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 _FOLDER_PREFIX = re.compile(r"^<\d+>")  # a portfolio folder's id before a name-tree key
 
 
@@ -97,21 +94,12 @@ def _name_tree(reader: PdfReader) -> Iterator[tuple[object, DictionaryObject]]:
         names = reader.trailer["/Root"].get("/Names")
         names = names.get_object() if names is not None else None
         tree = names.get("/EmbeddedFiles") if isinstance(names, DictionaryObject) else None
-    except _READ_ERRORS:
+    except READ_ERRORS:
         return
     if tree is None:
         return
-    seen: set[int] = set()
-    stack: list[tuple[object, int]] = [(tree, 0)]
-    visited = 0
-    while stack and visited < _MAX_TREE_NODES:
-        visited += 1
-        ref, depth = stack.pop()
+    for node, _ in tree_nodes([tree], kids, Budget(), "embedded-files tree"):
         try:
-            node = ref.get_object()
-            if not isinstance(node, DictionaryObject) or id(node) in seen or depth > _MAX_DEPTH:
-                continue
-            seen.add(id(node))
             pairs = node.get("/Names")
             pairs = pairs.get_object() if pairs is not None else None
             if isinstance(pairs, ArrayObject):
@@ -119,12 +107,8 @@ def _name_tree(reader: PdfReader) -> Iterator[tuple[object, DictionaryObject]]:
                     spec = value.get_object()
                     if isinstance(spec, DictionaryObject):
                         yield key.get_object(), spec
-            kids = node.get("/Kids")
-            kids = kids.get_object() if kids is not None else None
-            if isinstance(kids, ArrayObject):
-                stack.extend((kid, depth + 1) for kid in reversed(kids))
-        except _READ_ERRORS as exc:
-            log.debug("embedded-files tree node skipped: %s", exc)
+        except READ_ERRORS as exc:
+            log.debug("embedded-files names skipped: %s", exc)
 
 
 def has_file_attachments(page: pdfium.PdfPage) -> bool:
@@ -158,7 +142,7 @@ def _files(reader: PdfReader, attachment_pages: bool = True) -> Iterator[_File]:
         try:
             if fresh(spec):
                 yield _File(_name(key, spec), spec, "embedded files")
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             log.debug("embedded file skipped: %s", exc)
     if not attachment_pages:
         return
@@ -168,7 +152,7 @@ def _files(reader: PdfReader, attachment_pages: bool = True) -> Iterator[_File]:
             spec = spec.get_object() if spec is not None else None
             if isinstance(spec, DictionaryObject) and fresh(spec):
                 yield _File(_name(None, spec), spec, f"page {number} attachment")
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             log.debug("file attachment annotation skipped: %s", exc)
 
 
@@ -186,7 +170,7 @@ def _content(file: _File, ctx: Context, so_far: int) -> bytes:
         data = stream.get_data()
     except LimitReachedError as exc:
         raise LimitReached(f"embedded file {file.name!r} is over pypdf's limits ({exc})") from exc
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         raise Corrupt(f"embedded file {file.name!r} cannot be decoded ({str(exc)[:120]})") from exc
     if len(data) > limits.max_file_bytes:
         raise LimitReached(
@@ -212,7 +196,7 @@ def embedded_children(reader: PdfReader | None, ctx: Context, attachment_pages: 
         return Embedded()
     try:
         portfolio = "/Collection" in reader.trailer["/Root"]
-    except _READ_ERRORS:
+    except READ_ERRORS:
         portfolio = False
     found = list(_files(reader, attachment_pages))
     if not found:

@@ -20,22 +20,19 @@ from dataclasses import dataclass, field, replace
 
 from lxml import etree
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
+from .pdftrees import MAX_DEPTH, READ_ERRORS, Budget, kids, page_annotations, tree_nodes
 from .records import Page
 
-__all__ = ["FORM_HEADING", "XFA_HEADING", "FormText", "form_text", "page_annotations"]
+__all__ = ["FORM_HEADING", "XFA_HEADING", "FormText", "form_text"]
 
 log = logging.getLogger(__name__)
 
 FORM_HEADING = "Form fields"
 XFA_HEADING = "Form data (XFA)"
-_MAX_NODES = 20_000  # fields, kids and annotations visited, all walks together
-_MAX_DEPTH = 32
 _MAX_VALUE = 4_000  # characters kept of one value
 _MAX_FACT_FIELDS = 500
-_READ_ERRORS = (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 _XFA_DATA = "{http://www.xfa.org/schema/xfa-data/1.0/}data"
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
 
@@ -74,48 +71,12 @@ def _section(lines: list[str], heading: str) -> str:
     return f"\n\n{heading}\n" + "\n".join(lines) if lines else ""
 
 
-class _Budget:
-    def __init__(self) -> None:
-        self.left = _MAX_NODES
-
-    def spend(self) -> bool:
-        self.left -= 1
-        return self.left >= 0
-
-
-def page_annotations(
-    reader: PdfReader, subtype: str, budget: _Budget | None = None
-) -> Iterator[tuple[int, DictionaryObject]]:
-    """(1-based page number, annotation) for every annotation of ``subtype`` ("/Widget",
-    "/FileAttachment"), page by page; a damaged page tree or annotation is skipped."""
-    spend = budget or _Budget()
-    try:
-        pages = list(reader.pages)
-    except _READ_ERRORS as exc:
-        log.debug("page tree not walked for annotations: %s", exc)
-        return
-    for number, page in enumerate(pages, start=1):
-        try:
-            annots = page.get("/Annots")
-            annots = annots.get_object() if annots is not None else None
-            if not isinstance(annots, ArrayObject):
-                continue
-            for ref in annots:
-                if not spend.spend():
-                    return
-                annot = ref.get_object()
-                if isinstance(annot, DictionaryObject) and annot.get("/Subtype") == subtype:
-                    yield number, annot
-        except _READ_ERRORS as exc:
-            log.debug("annotations of page %d not read: %s", number, exc)
-
-
 def _text(value: object) -> str:
     """A PDF value as one line of text ('' for nothing worth showing)."""
     if isinstance(value, StreamObject):  # rich text or a long value kept as a stream
         try:
             value = value.get_data()[: _MAX_VALUE * 4].decode("utf-8", "replace")
-        except _READ_ERRORS:
+        except READ_ERRORS:
             return ""
     if isinstance(value, NameObject):  # a ticked box or a radio choice: /Yes, /Option2
         return "" if value == "/Off" else str(value)[1:]
@@ -130,7 +91,7 @@ def _text(value: object) -> str:
 
 def _inherited(node: DictionaryObject, key: str) -> object:
     """``key`` from the field or the nearest ancestor that sets it (/V and /FT inherit)."""
-    for _ in range(_MAX_DEPTH):
+    for _ in range(MAX_DEPTH):
         if key in node:
             return node[key].get_object()
         parent = node.get("/Parent")
@@ -145,7 +106,7 @@ def _inherited(node: DictionaryObject, key: str) -> object:
 def _qualified_name(node: DictionaryObject) -> str:
     """"parent.child" as the form names the field ("" when it names none)."""
     parts: list[str] = []
-    for _ in range(_MAX_DEPTH):
+    for _ in range(MAX_DEPTH):
         if "/T" in node:
             parts.append(_text(node["/T"].get_object()))
         parent = node.get("/Parent")
@@ -178,45 +139,34 @@ def _field_of(widget: DictionaryObject) -> DictionaryObject:
     return parent if isinstance(parent, DictionaryObject) else widget
 
 
-def _all_fields(reader: PdfReader, budget: _Budget) -> Iterator[DictionaryObject]:
+def _named_kids(node: DictionaryObject) -> list[object]:
+    # kids that are only widgets (no /T) belong to this field: it is the terminal one
+    return [k for k in kids(node) if "/T" in k.get_object()]  # type: ignore[attr-defined]
+
+
+def _all_fields(reader: PdfReader, budget: Budget) -> Iterator[DictionaryObject]:
     """Every terminal field of /AcroForm /Fields, depth first, each once."""
     try:
         form = reader.trailer["/Root"].get("/AcroForm")
         form = form.get_object() if form is not None else None
         fields = form.get("/Fields") if isinstance(form, DictionaryObject) else None
         fields = fields.get_object() if fields is not None else None
-    except _READ_ERRORS:
+    except READ_ERRORS:
         return
     if not isinstance(fields, ArrayObject):
         return
-    seen: set[int] = set()
-    stack: list[tuple[object, int]] = [(ref, 0) for ref in reversed(fields)]
-    while stack and budget.spend():
-        ref, depth = stack.pop()
-        try:
-            node = ref.get_object()
-            if not isinstance(node, DictionaryObject) or id(node) in seen or depth > _MAX_DEPTH:
-                continue
-            seen.add(id(node))
-            kids = node.get("/Kids")
-            kids = kids.get_object() if kids is not None else None
-            # kids that are only widgets (no /T) belong to this field: it is the terminal one
-            named = [k for k in kids if "/T" in k.get_object()] if isinstance(kids, ArrayObject) else []
-            if named:
-                stack.extend((kid, depth + 1) for kid in reversed(named))
-            else:
-                yield node
-        except _READ_ERRORS as exc:
-            log.debug("form field skipped: %s", exc)
+    for node, named in tree_nodes(fields, _named_kids, budget, "form field"):
+        if not named:
+            yield node
 
 
-def _acroform(reader: PdfReader, out: FormText, budget: _Budget) -> None:
+def _acroform(reader: PdfReader, out: FormText, budget: Budget) -> None:
     placed: set[str] = set()
     for number, widget in page_annotations(reader, "/Widget", budget):
         try:
             node = _field_of(widget)
             name, value = _qualified_name(node), _value(node)
-        except _READ_ERRORS:
+        except READ_ERRORS:
             continue
         if name and value and name not in placed:  # radio buttons: one widget per choice
             placed.add(name)
@@ -225,7 +175,7 @@ def _acroform(reader: PdfReader, out: FormText, budget: _Budget) -> None:
     for node in _all_fields(reader, budget):
         try:
             name, value = _qualified_name(node), _value(node)
-        except _READ_ERRORS:
+        except READ_ERRORS:
             continue
         if name and value and name not in placed:
             placed.add(name)
@@ -247,12 +197,12 @@ def _xfa_packets(reader: PdfReader) -> list[bytes]:
             pairs = list(zip(xfa[0::2], xfa[1::2], strict=False))
             wanted = [s for n, s in pairs if _text(n) == "datasets"] or [s for _, s in pairs]
             return [s.get_object().get_data() for s in wanted if isinstance(s.get_object(), StreamObject)]
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         log.debug("XFA not read: %s", exc)
     return []
 
 
-def _xfa(reader: PdfReader, out: FormText, budget: _Budget) -> None:
+def _xfa(reader: PdfReader, out: FormText, budget: Budget) -> None:
     packets = _xfa_packets(reader)
     if not packets:
         return
@@ -296,9 +246,9 @@ def form_text(reader: PdfReader | None) -> FormText:
         root = reader.trailer["/Root"]
         if "/AcroForm" not in root:
             return out  # no form: nothing to walk (the common case, decided at once)
-    except _READ_ERRORS:
+    except READ_ERRORS:
         return out
-    budget = _Budget()
+    budget = Budget()
     _acroform(reader, out, budget)
     _xfa(reader, out, budget)
     return out

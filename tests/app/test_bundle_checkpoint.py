@@ -16,24 +16,16 @@ import pytest
 from app.archive import Archive, open_archive
 from app.bundle import export_bundle, verify_bundle
 from app.changes import init_archive
-from app.config import Settings
 from app.ingesting import ingest_paths
-from tests.app.tsa_server import TestTsa, running_tsa
+from tests.app.tsa_server import TestTsa, stamping_settings
 from tests.conftest import SAMPLES
 
 AS_OF = date(2024, 8, 20)
 
 
 @pytest.fixture
-def tsa(tmp_path: Path) -> Iterator[TestTsa]:
-    with running_tsa(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
 def stamped(tmp_path: Path, tsa: TestTsa) -> Iterator[Archive]:
-    archive = open_archive(Settings(data=tmp_path / "data", actor="tester", timezone="Europe/London",
-                                    tsa_url=tsa.url, tsa_ca_file=tsa.ca_file))
+    archive = open_archive(stamping_settings(tmp_path, tsa))
     init_archive(archive, me=["dana@whitfield-digital.example"])
     assert ingest_paths(archive, paths=[SAMPLES / "northwind" / "mail"], client="northwind").ok
     yield archive

@@ -13,24 +13,16 @@ from sqlalchemy import text
 
 from app.archive import Archive, open_archive
 from app.checkpoints import make_checkpoint, read_checkpoint_file, verify_since
-from app.config import Settings
 from app.ingesting import ingest_paths
 from app.tags import tag_item
 from app.verify import verify_archive
-from tests.app.tsa_server import TestTsa, running_tsa
+from tests.app.tsa_server import TestTsa, stamping_settings
 from tests.conftest import SAMPLES, run
 
 
 @pytest.fixture
-def tsa(tmp_path: Path) -> Iterator[TestTsa]:
-    with running_tsa(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
 def stamped(tmp_path: Path, tsa: TestTsa) -> Iterator[Archive]:
-    archive = open_archive(Settings(data=tmp_path / "data", actor="tester", timezone="Europe/London",
-                                    tsa_url=tsa.url, tsa_ca_file=tsa.ca_file))
+    archive = open_archive(stamping_settings(tmp_path, tsa))
     yield archive
     archive.close()
 

@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["TestTsa", "running_tsa"]
+from app.config import Settings
+
+__all__ = ["TestTsa", "running_tsa", "stamping_settings", "tsa"]
 
 _CONFIG = """
 [ tsa ]
@@ -142,3 +144,16 @@ def running_tsa(tmp_path: Path) -> Iterator[TestTsa]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def tsa(tmp_path: Path) -> Iterator[TestTsa]:
+    """A running TSA for one test (import this fixture into the test module)."""
+    with running_tsa(tmp_path) as server:
+        yield server
+
+
+def stamping_settings(tmp_path: Path, server: TestTsa) -> Settings:
+    """Settings of a fresh archive in ``tmp_path`` that has its checkpoints time-stamped by ``server``."""
+    return Settings(data=tmp_path / "data", actor="tester", timezone="Europe/London", tsa_url=server.url,
+                    tsa_ca_file=server.ca_file)
