@@ -54,6 +54,7 @@ __all__ = [
     "prove_entries",
     "read_checkpoint_file",
     "verify_since",
+    "write_receipt",
 ]
 
 _KEY_FILE = "checkpoint-ed25519.pem"
@@ -205,6 +206,23 @@ def make_checkpoint(archive: Archive, *, size: int | None = None, now: datetime 
     with archive.read() as session:
         row = session.exec(select(CheckpointRow).where(CheckpointRow.tree_size == len(leaves))).one()
         return _of(row)
+
+
+def write_receipt(archive: Archive, path: Path) -> Checkpoint:
+    """The latest checkpoint (made now if the ledger grew), written as a receipt to ``path``,
+    a new file: a kept receipt is evidence too, never written over. ``InvalidInput`` when
+    the ledger is empty or the file exists or cannot be written."""
+    made = make_checkpoint(archive)
+    if made is None:
+        raise InvalidInput("the ledger is empty: nothing to give a receipt for yet")
+    try:
+        with path.open("xb") as fh:
+            fh.write(made.receipt())
+    except FileExistsError:
+        raise InvalidInput(f"{path} exists: choose another name (a receipt is never replaced)") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    return made
 
 
 def read_checkpoint_file(path: Path) -> Checkpoint:

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import changes, corrections, items
-from ..checkpoints import make_checkpoint, prove_entries, read_checkpoint_file, verify_since
+from ..checkpoints import make_checkpoint, prove_entries, read_checkpoint_file, verify_since, write_receipt
 from ..config import Settings
 from ..ingesting import IngestReport, ingest_paths, iter_files
 from ..verify import verify_archive
@@ -291,18 +291,9 @@ def checkpoint(
     Example: casefile checkpoint --out ~/casefile-checkpoint.json
     """
     with archive_for(ctx) as archive:
-        made = make_checkpoint(archive)
+        made = write_receipt(archive, out_file) if out_file is not None else make_checkpoint(archive)
     if made is None:
         raise typer.BadParameter("the ledger is empty: nothing to checkpoint yet")
-    if out_file is not None:
-        try:  # a kept checkpoint is evidence too: never written over
-            with out_file.open("xb") as fh:
-                fh.write(made.receipt())
-        except FileExistsError:
-            raise typer.BadParameter(
-                f"{out_file} exists: choose another name (a kept checkpoint is never replaced)") from None
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot write {out_file}: {exc.strerror or exc}") from None
     if as_json:
         emit_json(made.as_dict())
     else:
@@ -321,16 +312,7 @@ def receipt(
     Example: casefile receipt --out ~/northwind-receipt-2024-06-30.json
     """
     with archive_for(ctx) as archive:
-        made = make_checkpoint(archive)
-    if made is None:
-        raise typer.BadParameter("the ledger is empty: nothing to give a receipt for yet")
-    try:
-        with out_file.open("xb") as fh:
-            fh.write(made.receipt())
-    except FileExistsError:
-        raise typer.BadParameter(f"{out_file} exists: choose another name (a receipt is never replaced)") from None
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot write {out_file}: {exc.strerror or exc}") from None
+        made = write_receipt(archive, out_file)
     stamped = f", time-stamped {made.as_dict()['timestamp_at']}" if made.timestamp_token else (
         f"; timestamp pending: {made.timestamp_error}" if made.timestamp_state == "pending" else "")
     out.print(f"receipt for {made.tree_size:,} ledger entries (root {made.root_hash[:16]}…){stamped}: {out_file}",
