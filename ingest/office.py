@@ -20,13 +20,12 @@ import olefile
 from .errors import Corrupt, Encrypted, Unsupported
 from .records import Kind, Record, Status
 from .registry import register
+from .sniff import OLE_MAGIC, OLE_MIN_SIZE
 from .source import Context, Source
 
 __all__ = ["OleOfficeExtractor", "office_encryption"]
 
 OLE_TYPE = "application/x-ole-storage"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_OLE_MIN_SIZE = 1536  # header sector + one FAT sector + one directory sector
 _WORD_TYPE = "application/msword"
 _EXCEL_TYPE = "application/vnd.ms-excel"
 _POWERPOINT_TYPE = "application/vnd.ms-powerpoint"
@@ -94,9 +93,9 @@ class OleOfficeExtractor:
         """``Encrypted`` for a password-protected Office file; a ``partial`` record (kept,
         not read) for any other legacy Office file; ``Unsupported`` for other OLE files."""
         data = source.read(ctx.limits.max_file_bytes)
-        if not data.startswith(_OLE_MAGIC):
+        if not data.startswith(OLE_MAGIC):
             raise Unsupported("not an OLE compound file")
-        if len(data) < _OLE_MIN_SIZE:
+        if len(data) < OLE_MIN_SIZE:
             # olefile would take bytes this short for a file *name*; an OLE file is never so small
             raise Corrupt(f"not a readable OLE compound file: truncated ({len(data):,} bytes)")
         try:

@@ -30,15 +30,13 @@ from .outlookbody import attempt as _try
 from .outlookbody import body as _body
 from .outlookbody import open_msg, string
 from .records import DatedValue, DateSource, Kind, Participant, Record, Status
-from .sniff import sniff
+from .sniff import OLE_MAGIC, OLE_MIN_SIZE, sniff
 from .source import Context, Source
 
 __all__ = ["OutlookExtractor", "pick_date"]
 
 CONTENT_TYPE = "application/vnd.ms-outlook"
 _MSGFLAG_UNSENT = 0x8
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_OLE_MIN_SIZE = 1536  # header sector + one FAT sector + one directory sector
 _MSGID = re.compile(r"<[^<>\s]+>")
 _EXTENSIONS = {  # mimetypes knows none of these mail-report types
     "message/rfc822": ".eml",
@@ -237,9 +235,9 @@ class OutlookExtractor:
     def extract(self, source: Source, ctx: Context) -> Record:
         """An email record for the .msg with its attachments as children; always closes it."""
         data = source.read(ctx.limits.max_file_bytes)
-        if not data.startswith(_OLE_MAGIC):
+        if not data.startswith(OLE_MAGIC):
             raise Corrupt("not a readable Outlook message: no OLE compound-file header")
-        if len(data) < _OLE_MIN_SIZE:
+        if len(data) < OLE_MIN_SIZE:
             # olefile would take bytes this short for a file *name*; an OLE file is never so small
             raise Corrupt(f"not a readable Outlook message: truncated ({len(data):,} bytes)")
         try:

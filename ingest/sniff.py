@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["looks_like_mbox_separator", "sniff", "unicode_codec", "utf16_codec"]
+__all__ = ["OLE_MAGIC", "OLE_MIN_SIZE", "looks_like_mbox_separator", "sniff", "unicode_codec", "utf16_codec"]
+
+# An OLE2 compound file (Outlook .msg, legacy and encrypted Office files) and the smallest
+# one can be: header sector + one FAT sector + one directory sector
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MIN_SIZE = 1536
 
 # A real mbox "From " separator names a sender and ends in a ctime-like date; a body line
 # such as "From time to time" does not, so it must not split a message.
@@ -174,7 +179,7 @@ def sniff(head: bytes, filename: str = "") -> str:
     if head.startswith(b"!BDN"):
         # an Outlook data file (.pst, .ost): the PST reader says what is wrong with a damaged one
         return "application/vnd.ms-outlook-pst"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    if head.startswith(OLE_MAGIC):
         # OLE2 compound file: an Outlook item has __substg1.0_ streams, a Word 97 file does not
         if ext == "msg" or "__substg1.0_".encode("utf-16-le") in head or b"__substg1.0_" in head:
             return "application/vnd.ms-outlook"
