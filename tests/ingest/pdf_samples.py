@@ -123,3 +123,10 @@ def mail_with_pdf(pdf: bytes, *, sender: str, date_header: str, subject: str, fi
     message.set_content("Attached.")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return message.as_bytes()
+
+
+def written(writer: object) -> bytes:
+    """The bytes a pypdf ``PdfWriter`` writes."""
+    out = io.BytesIO()
+    writer.write(out)  # type: ignore[attr-defined]
+    return out.getvalue()

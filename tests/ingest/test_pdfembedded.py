@@ -17,6 +17,7 @@ from pypdf.generic import (
 from reportlab.pdfgen import canvas
 
 from ingest import Context, Kind, Limits, Source, Status, extract
+from tests.ingest.pdf_samples import written
 
 NOTE = b"Invoice 42 was paid on 3 March 2024."
 
@@ -29,12 +30,6 @@ def _text_pdf(*lines: str) -> bytes:
     pdf.showPage()
     pdf.save()
     return buf.getvalue()
-
-
-def _written(writer: PdfWriter) -> bytes:
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def _with_attachments(files: dict[str, bytes], cover: str = "Cover letter for the invoice") -> PdfWriter:
@@ -65,7 +60,7 @@ def _extract(data: bytes, name: str = "cover.pdf", **limits: object):
 
 def test_embedded_files_become_attachment_children_read_by_their_own_reader() -> None:
     inner = _text_pdf("Inner contract signed by both parties")
-    record = _extract(_written(_with_attachments({"notes.txt": NOTE, "contract.pdf": inner})))
+    record = _extract(written(_with_attachments({"notes.txt": NOTE, "contract.pdf": inner})))
     assert record.status is Status.OK
     assert record.text == "Cover letter for the invoice"  # the cover's own text only
     assert record.facts["embedded_files"] == ["contract.pdf", "notes.txt"]  # name-tree order
@@ -88,7 +83,7 @@ def test_a_file_attachment_annotation_on_a_page_becomes_a_child() -> None:
         }
     )
     writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
-    record = _extract(_written(writer))
+    record = _extract(written(writer))
     (child,) = record.children
     assert (child.kind, child.filename, child.data) == (Kind.ATTACHMENT, "receipt.txt", NOTE)
     assert child.facts["pdf_embedded"] == "page 1 attachment"
@@ -97,7 +92,7 @@ def test_a_file_attachment_annotation_on_a_page_becomes_a_child() -> None:
 def test_a_portfolio_says_so_and_its_files_are_children() -> None:
     writer = _with_attachments({"a.txt": b"First file of the portfolio", "b.txt": b"Second file"})
     writer._root_object[NameObject("/Collection")] = DictionaryObject({NameObject("/View"): NameObject("/D")})
-    record = _extract(_written(writer), "portfolio.pdf")
+    record = _extract(written(writer), "portfolio.pdf")
     assert record.facts["pdf_portfolio"] is True
     assert [c.text for c in record.children] == ["First file of the portfolio", "Second file"]
 
@@ -109,7 +104,7 @@ def test_files_deep_in_a_name_tree_of_kids_are_found() -> None:
     middle = DictionaryObject({NameObject("/Kids"): ArrayObject([writer._add_object(leaf)])})
     top = writer._add_object(DictionaryObject({NameObject("/Kids"): ArrayObject([writer._add_object(middle)])}))
     writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/EmbeddedFiles"): top})
-    record = _extract(_written(writer))
+    record = _extract(written(writer))
     assert [c.filename for c in record.children] == ["deep.txt"]
 
 
@@ -119,13 +114,13 @@ def test_a_cyclic_name_tree_ends_without_a_traceback() -> None:
     ref = writer._add_object(node)
     node[NameObject("/Kids")] = ArrayObject([ref])  # a node that is its own kid
     writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/EmbeddedFiles"): ref})
-    record = _extract(_written(writer))
+    record = _extract(written(writer))
     assert record.status is Status.OK
     assert record.children == ()
 
 
 def test_embedded_files_count_as_a_level_of_nesting() -> None:
-    record = _extract(_written(_with_attachments({"notes.txt": NOTE})), max_nesting=0)
+    record = _extract(written(_with_attachments({"notes.txt": NOTE})), max_nesting=0)
     assert record.status is Status.OK  # the PDF itself is read
     (child,) = record.children
     assert child.status is Status.FAILED
@@ -134,14 +129,14 @@ def test_embedded_files_count_as_a_level_of_nesting() -> None:
 
 
 def test_more_embedded_files_than_max_zip_members_leaves_the_rest_unread() -> None:
-    record = _extract(_written(_with_attachments({"a.txt": b"one", "b.txt": b"two"})), max_zip_members=1)
+    record = _extract(written(_with_attachments({"a.txt": b"one", "b.txt": b"two"})), max_zip_members=1)
     assert record.status is Status.PARTIAL
     assert record.error == "limit: 2 embedded files, over max_zip_members (1); the rest were not read"
     assert [c.filename for c in record.children] == ["a.txt"]
 
 
 def test_embedded_files_count_toward_the_expansion_limit() -> None:
-    record = _extract(_written(_with_attachments({"notes.txt": NOTE})), max_zip_expansion_bytes=10)
+    record = _extract(written(_with_attachments({"notes.txt": NOTE})), max_zip_expansion_bytes=10)
     assert record.status is Status.PARTIAL
     assert record.error == "limit: embedded files come to more than max_zip_expansion_bytes (10)"
     assert record.children == ()

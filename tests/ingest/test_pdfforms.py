@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from ingest import Source, Status, extract
+from tests.ingest.pdf_samples import written
 
 
 def _form_pdf() -> bytes:
@@ -30,12 +31,6 @@ def _form_pdf() -> bytes:
     pdf.showPage()
     pdf.save()
     return buf.getvalue()
-
-
-def _written(writer: PdfWriter) -> bytes:
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def test_filled_fields_are_appended_to_their_page_under_form_fields() -> None:
@@ -71,7 +66,7 @@ def test_xfa_form_data_comes_after_the_last_page() -> None:
             TextStringObject("datasets"), writer._add_object(datasets),
         ]
     )
-    record = extract(Source.from_bytes(_written(writer), "xfa.pdf"))
+    record = extract(Source.from_bytes(written(writer), "xfa.pdf"))
     assert record.pages[-1].text.endswith(
         "\n\nForm data (XFA)\nform1.Customer.Name: Northwind Retail\nform1.Amount: 4200.00"
     )
@@ -91,7 +86,7 @@ def test_a_signed_signature_field_says_who_signed() -> None:
         }
     )
     writer._root_object["/AcroForm"].get_object()["/Fields"].append(writer._add_object(field))
-    record = extract(Source.from_bytes(_written(writer), "signed.pdf"))
+    record = extract(Source.from_bytes(written(writer), "signed.pdf"))
     # a field with no widget on any page goes after the last page's text
     assert record.pages[-1].text.endswith(
         "date_signed: 3 May 2024\n\nForm fields\ncustomer_signature: signed by Greg Hale"
@@ -105,7 +100,7 @@ def test_a_cyclic_field_tree_is_read_without_a_traceback() -> None:
     loop[NameObject("/Kids")] = ArrayObject([ref])  # its own kid...
     loop[NameObject("/Parent")] = ref  # ...and its own parent
     writer._root_object["/AcroForm"].get_object()["/Fields"].append(ref)
-    record = extract(Source.from_bytes(_written(writer), "loop.pdf"))
+    record = extract(Source.from_bytes(written(writer), "loop.pdf"))
     assert record.status is Status.OK
     assert "client_name: Northwind Retail" in record.pages[0].text
 
